@@ -1,0 +1,304 @@
+#include "pipelines/recording_pipeline.h"
+
+#include <condition_variable>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "recorder/core/logging.h"
+
+namespace recorder::pipelines {
+
+// State that GStreamer's streaming threads reach through signal and probe callbacks. Kept alive by
+// those callbacks' closures as long as the elements exist, independently of the RecordingPipeline.
+struct RecordingPipeline::Shared {
+  RecordingSettings settings;
+  const Clock* clock = nullptr;
+  std::shared_ptr<spdlog::logger> log;
+  GstElement* pipeline = nullptr;  // borrowed: the pipeline owns everything reachable from here
+  GstElement* splitmux = nullptr;
+  std::atomic<std::int64_t> last_video_ns{-1};  // monotonic, nanoseconds since the clock's epoch
+
+  std::mutex mutex;  // guards the members below (select-stream and pad-added run on other threads)
+  std::map<guint, GstPad*> chain_inputs;  // stream number -> sink pad of its depayloader (owned ref)
+  bool have_video = false;
+  bool have_audio = false;
+
+  ~Shared() {
+    for (auto& [number, pad] : chain_inputs) gst_object_unref(pad);
+  }
+};
+
+namespace {
+
+using Shared = RecordingPipeline::Shared;
+using SharedRef = std::shared_ptr<Shared>;
+
+// --- background teardown: set_state(NULL) can wait on the network; it must never block the loop ----
+std::mutex teardown_mutex;
+std::condition_variable teardown_done;
+int teardowns_running = 0;
+
+void tear_down_in_background(GstElement* pipeline) {
+  {
+    std::lock_guard lock(teardown_mutex);
+    ++teardowns_running;
+  }
+  std::thread([pipeline] {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+    std::lock_guard lock(teardown_mutex);
+    --teardowns_running;
+    teardown_done.notify_all();
+  }).detach();
+}
+
+// --- helpers ------------------------------------------------------------------------------------
+GstElement* make(const char* factory) {
+  GstElement* element = gst_element_factory_make(factory, nullptr);
+  if (element == nullptr) throw std::runtime_error(fmt::format("GStreamer element '{}' is not installed", factory));
+  return element;
+}
+
+// Callback user data: a heap copy of the shared pointer, freed when GStreamer drops the callback.
+gpointer hold(const SharedRef& shared) { return new SharedRef(shared); }
+void release(gpointer data) { delete static_cast<SharedRef*>(data); }
+const SharedRef& shared_of(gpointer data) { return *static_cast<SharedRef*>(data); }
+
+template <typename Callback>
+void connect_shared(GstElement* element, const char* signal, Callback callback, const SharedRef& shared) {
+  g_signal_connect_data(element, signal, G_CALLBACK(callback), hold(shared),
+                        [](gpointer data, GClosure*) { release(data); }, GConnectFlags(0));
+}
+
+std::int64_t nanoseconds(MonotonicTime t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// --- streaming-thread callbacks -----------------------------------------------------------------
+GstPadProbeReturn on_video_data(GstPad*, GstPadProbeInfo*, gpointer data) {
+  Shared& shared = *shared_of(data);
+  shared.last_video_ns.store(nanoseconds(shared.clock->monotonic_now()), std::memory_order_relaxed);
+  return GST_PAD_PROBE_OK;
+}
+
+// Builds depay -> parse for one stream, links it to a new splitmuxsink pad, returns the chain's input.
+GstPad* build_chain(const SharedRef& shared, const char* depay_name, const char* parse_name, bool video) {
+  GstElement* depay = make(depay_name);
+  GstElement* parse = make(parse_name);
+  gst_bin_add_many(GST_BIN(shared->pipeline), depay, parse, nullptr);
+  gst_element_link(depay, parse);
+  GstPad* mux_pad = gst_element_request_pad_simple(shared->splitmux, video ? "video" : "audio_%u");
+  GstPad* parse_src = gst_element_get_static_pad(parse, "src");
+  gst_pad_link(parse_src, mux_pad);
+  if (video) {
+    gst_pad_add_probe(parse_src, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      on_video_data, hold(shared), release);
+  }
+  gst_object_unref(parse_src);
+  gst_object_unref(mux_pad);
+  gst_element_sync_state_with_parent(parse);
+  gst_element_sync_state_with_parent(depay);
+  return gst_element_get_static_pad(depay, "sink");
+}
+
+// rtspsrc asks, for each stream of the camera's SDP, whether to set it up. We take the first H.264 or
+// H.265 video and the first AAC audio, and build their chains now, before any data flows, so that the
+// muxer knows all its inputs from the start.
+gboolean on_select_stream(GstElement*, guint number, GstCaps* caps, gpointer data) {
+  const SharedRef& shared = shared_of(data);
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  const std::string media = gst_structure_get_string(s, "media") ? gst_structure_get_string(s, "media") : "";
+  const std::string encoding =
+      gst_structure_get_string(s, "encoding-name") ? gst_structure_get_string(s, "encoding-name") : "";
+  std::lock_guard lock(shared->mutex);
+  GstPad* input = nullptr;
+  if (media == "video" && !shared->have_video && (encoding == "H264" || encoding == "H265")) {
+    const bool h264 = encoding == "H264";
+    input = build_chain(shared, h264 ? "rtph264depay" : "rtph265depay", h264 ? "h264parse" : "h265parse", true);
+    shared->have_video = true;
+  } else if (media == "audio" && !shared->have_audio && encoding == "MPEG4-GENERIC") {
+    input = build_chain(shared, "rtpmp4gdepay", "aacparse", false);
+    shared->have_audio = true;
+  } else if (media == "audio" && !shared->have_audio && encoding == "MP4A-LATM") {
+    input = build_chain(shared, "rtpmp4adepay", "aacparse", false);
+    shared->have_audio = true;
+  }
+  if (input == nullptr) {
+    shared->log->warn("not recording stream {} ({} {}): only H.264/H.265 video and AAC audio are recorded",
+                      number, media, encoding);
+    return FALSE;
+  }
+  shared->log->debug("recording stream {} ({} {})", number, media, encoding);
+  shared->chain_inputs[number] = input;
+  return TRUE;
+}
+
+// rtspsrc pads are named recv_rtp_src_<stream>_<ssrc>_<pt>: link each to the chain built for its stream.
+void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+  const SharedRef& shared = shared_of(data);
+  gchar* name = gst_pad_get_name(pad);
+  guint number = 0;
+  const bool parsed = sscanf(name, "recv_rtp_src_%u_", &number) == 1;
+  g_free(name);
+  if (!parsed) return;
+  std::lock_guard lock(shared->mutex);
+  auto it = shared->chain_inputs.find(number);
+  if (it == shared->chain_inputs.end() || gst_pad_is_linked(it->second)) return;
+  if (gst_pad_link(pad, it->second) != GST_PAD_LINK_OK) shared->log->warn("could not link stream {}", number);
+}
+
+void on_no_more_pads(GstElement* source, gpointer data) {
+  const SharedRef& shared = shared_of(data);
+  std::lock_guard lock(shared->mutex);
+  if (!shared->have_video) {
+    GST_ELEMENT_ERROR(source, STREAM, CODEC_NOT_FOUND, ("The camera offers no H.264 or H.265 video."), (nullptr));
+  }
+}
+
+// How long ago (on the pipeline clock) the first buffer of `sample` arrived. splitmuxsink names a file
+// only after it has collected a whole GOP, seconds after its first frame: the name must say when the
+// footage starts, not when the file was opened.
+std::chrono::nanoseconds age_of_sample(GstElement* element, GstSample* sample) {
+  GstBuffer* buffer = sample ? gst_sample_get_buffer(sample) : nullptr;
+  const GstSegment* segment = sample ? gst_sample_get_segment(sample) : nullptr;
+  GstClock* clock = gst_element_get_clock(element);
+  std::chrono::nanoseconds age{0};
+  if (buffer && segment && clock) {
+    const GstClockTime position = GST_BUFFER_DTS_OR_PTS(buffer);
+    const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, position);
+    const GstClockTime arrived = gst_element_get_base_time(element) + running;
+    const GstClockTime now = gst_clock_get_time(clock);
+    if (GST_CLOCK_TIME_IS_VALID(running) && now > arrived) age = std::chrono::nanoseconds(now - arrived);
+  }
+  if (clock) gst_object_unref(clock);
+  return age;
+}
+
+gchar* on_format_location(GstElement* splitmux, guint, GstSample* first_sample, gpointer data) {
+  const SharedRef& shared = shared_of(data);
+  const auto age = age_of_sample(splitmux, first_sample);
+  const WallTime start = shared->clock->wall_now() - std::chrono::duration_cast<WallTime::duration>(age);
+  const std::filesystem::path path = shared->settings.segment_path(start);
+  return g_strdup(path.c_str());
+}
+
+// --- bus: runs on the default main context ------------------------------------------------------
+PipelineFailure classify(GstMessage* message, const SharedRef& shared) {
+  GError* error = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
+  PipelineFailure failure;
+  const char* source = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  failure.message = fmt::format("{}: {}", source, error->message);
+  if (debug != nullptr) shared->log->debug("error detail: {}", debug);
+  const bool from_storage = GST_MESSAGE_SRC(message) &&
+      g_str_has_prefix(G_OBJECT_TYPE_NAME(GST_MESSAGE_SRC(message)), "DurableFileSink");
+  if (from_storage) {
+    failure.kind = FailureKind::Storage;
+  } else if (error->domain == GST_RESOURCE_ERROR) {
+    failure.kind = error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED ? FailureKind::Authentication
+                                                                     : FailureKind::Unreachable;
+  } else if (error->domain == GST_STREAM_ERROR) {
+    failure.kind = FailureKind::Stream;
+  }
+  g_error_free(error);
+  g_free(debug);
+  return failure;
+}
+
+}  // namespace
+
+RecordingPipeline::RecordingPipeline(RecordingSettings settings, const Clock& clock, PipelineListener& listener)
+    : shared_(std::make_shared<Shared>()), listener_(&listener) {
+  shared_->settings = std::move(settings);
+  shared_->clock = &clock;
+  shared_->log = component_logger("camera " + shared_->settings.camera_id);
+}
+
+RecordingPipeline::~RecordingPipeline() {
+  if (bus_watch_ != 0) g_source_remove(bus_watch_);
+  if (pipeline_ != nullptr) tear_down_in_background(pipeline_);
+}
+
+void RecordingPipeline::start() {
+  const RecordingSettings& s = shared_->settings;
+  pipeline_ = gst_pipeline_new(("camera-" + s.camera_id).c_str());
+  shared_->pipeline = pipeline_;
+
+  GstElement* source = make("rtspsrc");
+  g_object_set(source, "location", s.url.c_str(), "latency", 500u,
+               "tcp-timeout", guint64(5'000'000),  // microseconds: a dead camera is noticed in 5 s, not 20
+               "timeout", guint64(5'000'000), nullptr);
+  gst_util_set_object_arg(G_OBJECT(source), "protocols", s.use_tcp ? "tcp" : "udp");
+  if (!s.username.empty()) g_object_set(source, "user-id", s.username.c_str(), nullptr);
+  if (!s.password.empty()) g_object_set(source, "user-pw", s.password.c_str(), nullptr);
+
+  GstElement* muxer = make("mp4mux");
+  // Fragmented MP4: a file cut short by a power loss plays up to its last complete fragment.
+  g_object_set(muxer, "fragment-duration", guint(s.fragment_length.count()), nullptr);
+  shared_->splitmux = make("splitmuxsink");
+  g_object_set(shared_->splitmux, "muxer", muxer, "sink", make("durablefilesink"),
+               "max-size-time", guint64(std::chrono::nanoseconds(s.segment_length).count()),
+               "send-keyframe-requests", FALSE, nullptr);
+
+  gst_bin_add_many(GST_BIN(pipeline_), source, shared_->splitmux, nullptr);
+  connect_shared(source, "select-stream", on_select_stream, shared_);
+  connect_shared(source, "pad-added", on_pad_added, shared_);
+  connect_shared(source, "no-more-pads", on_no_more_pads, shared_);
+  connect_shared(shared_->splitmux, "format-location-full", on_format_location, shared_);
+
+  GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
+  bus_watch_ = gst_bus_add_watch(bus, &RecordingPipeline::on_bus_message, this);
+  gst_object_unref(bus);
+
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // The error message on the bus carries the reason; it reaches the listener from the loop.
+    shared_->log->debug("pipeline refused to start");
+  }
+}
+
+void RecordingPipeline::request_stop() {
+  if (pipeline_ != nullptr) gst_element_send_event(pipeline_, gst_event_new_eos());
+}
+
+std::optional<MonotonicTime> RecordingPipeline::last_video_data() const {
+  const std::int64_t ns = shared_->last_video_ns.load(std::memory_order_relaxed);
+  if (ns < 0) return std::nullopt;
+  return MonotonicTime(std::chrono::duration_cast<MonotonicTime::duration>(std::chrono::nanoseconds(ns)));
+}
+
+gboolean RecordingPipeline::on_bus_message(GstBus*, GstMessage* message, gpointer data) {
+  auto* self = static_cast<RecordingPipeline*>(data);
+  // The listener may destroy this pipeline: call it last and touch nothing of `self` afterwards.
+  PipelineListener* listener = self->listener_;
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      const PipelineFailure failure = classify(message, self->shared_);
+      listener->on_pipeline_failed(failure);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      listener->on_pipeline_finished();
+      break;
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure* s = gst_message_get_structure(message);
+      const char* location = s ? gst_structure_get_string(s, "location") : nullptr;
+      if (location == nullptr) break;
+      if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) listener->on_segment_opened(location);
+      else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) listener->on_segment_closed(location);
+      break;
+    }
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void wait_for_pipeline_teardowns(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(teardown_mutex);
+  teardown_done.wait_for(lock, timeout, [] { return teardowns_running == 0; });
+}
+
+}  // namespace recorder::pipelines

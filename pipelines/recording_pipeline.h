@@ -1,0 +1,82 @@
+#pragma once
+// One camera's GStreamer pipeline: rtspsrc -> depay -> parse -> splitmuxsink(mp4mux fragmented ->
+// durablefilesink). No decoding. Owned by that camera's supervisor; one instance per connection attempt.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <gst/gst.h>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "recorder/core/clock.h"
+
+namespace recorder::pipelines {
+
+// Why a pipeline failed, as far as the supervisor needs to know to choose a back-off.
+enum class FailureKind {
+  Authentication,  // the camera refused our credentials
+  Unreachable,     // no connection, or the camera closed it
+  Stream,          // the camera sent something we cannot record
+  Storage,         // writing to the recording disk failed
+  Other,
+};
+
+struct PipelineFailure {
+  FailureKind kind = FailureKind::Other;
+  std::string message;  // for the log; never contains credentials
+};
+
+// What a pipeline tells its owner. Called on the thread that runs the default GLib main context.
+class PipelineListener {
+ public:
+  virtual ~PipelineListener() = default;
+  virtual void on_pipeline_failed(const PipelineFailure& failure) = 0;
+  virtual void on_pipeline_finished() = 0;  // end of stream reached after request_stop()
+  virtual void on_segment_opened(const std::filesystem::path& file) = 0;
+  virtual void on_segment_closed(const std::filesystem::path& file) = 0;
+};
+
+struct RecordingSettings {
+  std::string camera_id;
+  std::string url;
+  bool use_tcp = true;
+  std::string username;
+  std::string password;  // handed to rtspsrc only; never logged
+  std::chrono::seconds segment_length{60};
+  std::chrono::milliseconds fragment_length{1000};
+  // Names the file of a segment that starts now; called on a streaming thread.
+  std::function<std::filesystem::path(WallTime start)> segment_path;
+};
+
+class RecordingPipeline {
+ public:
+  RecordingPipeline(RecordingSettings settings, const Clock& clock, PipelineListener& listener);
+  ~RecordingPipeline();  // tears the pipeline down off this thread; never blocks on the camera
+  RecordingPipeline(const RecordingPipeline&) = delete;
+  RecordingPipeline& operator=(const RecordingPipeline&) = delete;
+
+  // Builds and starts the pipeline; failures arrive through the listener.
+  void start();
+  // Asks the source for end of stream so that the open segment is finalised; on_pipeline_finished follows.
+  void request_stop();
+  // When video data last left the parser; nullopt before the first buffer.
+  std::optional<MonotonicTime> last_video_data() const;
+
+  struct Shared;  // state reachable from GStreamer's streaming threads
+
+ private:
+  static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
+
+  std::shared_ptr<Shared> shared_;
+  PipelineListener* listener_;
+  GstElement* pipeline_ = nullptr;
+  guint bus_watch_ = 0;
+};
+
+// Waits, up to `timeout`, for pipelines that are still being torn down in the background.
+void wait_for_pipeline_teardowns(std::chrono::milliseconds timeout);
+
+}  // namespace recorder::pipelines

@@ -1,0 +1,200 @@
+#include "recorder/camera/camera_supervisor.h"
+
+#include <fmt/format.h>
+#include <glib.h>
+
+#include "recorder/catalog/segment_layout.h"
+
+namespace recorder::camera {
+
+const char* to_string(CameraState state) {
+  switch (state) {
+    case CameraState::Connecting: return "connecting";
+    case CameraState::Recording: return "recording";
+    case CameraState::Backoff: return "backoff";
+    case CameraState::Stopping: return "stopping";
+    case CameraState::Stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+namespace {
+
+const char* describe(pipelines::FailureKind kind) {
+  switch (kind) {
+    case pipelines::FailureKind::Authentication: return "authentication error";
+    case pipelines::FailureKind::Unreachable: return "camera unreachable";
+    case pipelines::FailureKind::Stream: return "stream error";
+    case pipelines::FailureKind::Storage: return "storage error";
+    case pipelines::FailureKind::Other: return "error";
+  }
+  return "error";
+}
+
+// Runs `callback` on the default main context after `delay`, again while it returns true.
+guint add_timer(std::chrono::milliseconds delay, std::function<bool()> callback) {
+  using Callback = std::function<bool()>;
+  return g_timeout_add_full(
+      G_PRIORITY_DEFAULT, static_cast<guint>(delay.count()),
+      [](gpointer data) -> gboolean { return (*static_cast<Callback*>(data))() ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE; },
+      new Callback(std::move(callback)), [](gpointer data) { delete static_cast<Callback*>(data); });
+}
+
+}  // namespace
+
+CameraSupervisor::CameraSupervisor(config::CameraConfig camera, const config::StorageConfig& storage,
+                                   const Clock& clock, SupervisorTimings timings)
+    : camera_(std::move(camera)),
+      storage_(storage),
+      clock_(clock),
+      timings_(timings),
+      log_(component_logger("camera " + camera_.id)) {}
+
+CameraSupervisor::~CameraSupervisor() { cancel_timers(); }
+
+void CameraSupervisor::cancel_timers() {
+  if (watchdog_timer_ != 0) g_source_remove(watchdog_timer_);
+  if (retry_timer_ != 0) g_source_remove(retry_timer_);
+  watchdog_timer_ = retry_timer_ = 0;
+}
+
+void CameraSupervisor::enter(CameraState next) {
+  if (next == state_) return;
+  log_->debug("state {} -> {}", to_string(state_), to_string(next));
+  state_ = next;
+}
+
+void CameraSupervisor::start() {
+  watchdog_timer_ = add_timer(timings_.tick, [this] {
+    check_watchdog();
+    return true;
+  });
+  connect();
+}
+
+void CameraSupervisor::connect() {
+  retry_timer_ = 0;
+  pipelines::RecordingSettings settings;
+  settings.camera_id = camera_.id;
+  settings.url = camera_.url;
+  settings.use_tcp = camera_.transport == config::Transport::Tcp;
+  settings.username = camera_.username;
+  settings.password = camera_.password.reveal();
+  settings.segment_length = std::chrono::seconds(storage_.segment_seconds);
+  settings.segment_path = [root = storage_.path, id = camera_.id](WallTime start) {
+    return catalog::segment_path(root, id, start);
+  };
+  pipeline_ = std::make_unique<pipelines::RecordingPipeline>(std::move(settings), clock_, *this);
+  connected_at_ = clock_.monotonic_now();
+  enter(CameraState::Connecting);
+  try {
+    pipeline_->start();
+  } catch (const std::exception& e) {
+    fail(pipelines::FailureKind::Other, e.what());
+  }
+}
+
+Backoff& CameraSupervisor::backoff_for(pipelines::FailureKind kind) {
+  if (kind == pipelines::FailureKind::Authentication) return auth_backoff_;
+  if (kind == pipelines::FailureKind::Storage) return storage_backoff_;
+  return network_backoff_;
+}
+
+void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reason) {
+  if (state_ == CameraState::Stopping) {
+    // A failure while finalising still ends the camera: nothing more will come from this pipeline.
+    finish_stopping();
+    return;
+  }
+  pipeline_.reset();  // torn down in the background
+  const auto delay = backoff_for(kind).next();
+  const std::string summary = std::string(describe(kind)) + ": " + reason;
+  // A dead camera fails every few seconds for hours: say so once, then only when the reason changes.
+  if (summary != last_failure_) {
+    log_->warn("{} -> backoff: {} (retrying in {} ms)", to_string(state_), summary, delay.count());
+    last_failure_ = summary;
+    repeated_failures_ = 0;
+  } else if (++repeated_failures_ % 100 == 0) {
+    log_->warn("still failing after {} attempts: {}", repeated_failures_ + 1, summary);
+  } else {
+    log_->debug("retry failed: {}", summary);
+  }
+  enter(CameraState::Backoff);
+  retry_timer_ = add_timer(delay, [this] {
+    retry_timer_ = 0;  // this one-shot timer is gone once it returns false
+    connect();
+    return false;
+  });
+}
+
+void CameraSupervisor::check_watchdog() {
+  if (!pipeline_ || (state_ != CameraState::Connecting && state_ != CameraState::Recording)) return;
+  const MonotonicTime now = clock_.monotonic_now();
+  const auto last = pipeline_->last_video_data();
+  if (state_ == CameraState::Connecting) {
+    if (last) {
+      log_->info("recording{}", last_failure_.empty() ? "" : " again after: " + last_failure_);
+      network_backoff_.reset();
+      auth_backoff_.reset();
+      storage_backoff_.reset();
+      last_failure_.clear();
+      enter(CameraState::Recording);
+    } else if (now - connected_at_ > timings_.connect_timeout) {
+      fail(pipelines::FailureKind::Unreachable,
+           fmt::format("no video within {} s of connecting",
+                       std::chrono::duration_cast<std::chrono::seconds>(timings_.connect_timeout).count()));
+    }
+    return;
+  }
+  if (now - *last > timings_.stall_timeout) {
+    fail(pipelines::FailureKind::Unreachable,
+         fmt::format("stalled: no video for {} ms", timings_.stall_timeout.count()));
+  }
+}
+
+void CameraSupervisor::stop(std::function<void()> on_stopped) {
+  on_stopped_ = std::move(on_stopped);
+  if (retry_timer_ != 0) g_source_remove(retry_timer_);
+  retry_timer_ = 0;
+  if (state_ == CameraState::Recording && pipeline_) {
+    enter(CameraState::Stopping);
+    pipeline_->request_stop();  // on_pipeline_finished follows once the segment is finalised
+    return;
+  }
+  finish_stopping();
+}
+
+void CameraSupervisor::finish_stopping() {
+  cancel_timers();
+  pipeline_.reset();
+  enter(CameraState::Stopped);
+  if (on_stopped_) {
+    auto callback = std::move(on_stopped_);
+    on_stopped_ = nullptr;
+    callback();
+  }
+}
+
+void CameraSupervisor::on_pipeline_failed(const pipelines::PipelineFailure& failure) {
+  fail(failure.kind, failure.message);
+}
+
+void CameraSupervisor::on_pipeline_finished() {
+  if (state_ == CameraState::Stopping) {
+    log_->info("stopped; last segment finalised");
+    finish_stopping();
+    return;
+  }
+  // The camera ended its stream by itself: treat it like a dropped connection.
+  fail(pipelines::FailureKind::Unreachable, "camera ended the stream");
+}
+
+void CameraSupervisor::on_segment_opened(const std::filesystem::path& file) {
+  log_->debug("segment opened: {}", file.string());
+}
+
+void CameraSupervisor::on_segment_closed(const std::filesystem::path& file) {
+  log_->debug("segment closed: {}", file.string());
+}
+
+}  // namespace recorder::camera

@@ -1,0 +1,74 @@
+#pragma once
+// Keeps one camera recording: connect, watch for stalls, back off after failures, reconnect.
+// Runs entirely on the thread of the default GLib main context; cameras share nothing mutable.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "pipelines/recording_pipeline.h"
+#include "recorder/camera/backoff.h"
+#include "recorder/config/config.h"
+#include "recorder/core/clock.h"
+#include "recorder/core/logging.h"
+
+namespace recorder::camera {
+
+enum class CameraState { Connecting, Recording, Backoff, Stopping, Stopped };
+const char* to_string(CameraState state);
+
+struct SupervisorTimings {
+  std::chrono::milliseconds stall_timeout{5000};     // no video for this long while recording: rebuild
+  std::chrono::milliseconds connect_timeout{15000};  // no video this long after connecting: retry
+  std::chrono::milliseconds tick{250};               // how often the watchdog looks
+};
+
+class CameraSupervisor final : public pipelines::PipelineListener {
+ public:
+  CameraSupervisor(config::CameraConfig camera, const config::StorageConfig& storage, const Clock& clock,
+                   SupervisorTimings timings = {});
+  ~CameraSupervisor() override;
+
+  void start();
+  // Finalises the open segment; `on_stopped` runs once the camera is Stopped.
+  void stop(std::function<void()> on_stopped);
+  CameraState state() const { return state_; }
+  const std::string& id() const { return camera_.id; }
+
+  void on_pipeline_failed(const pipelines::PipelineFailure& failure) override;
+  void on_pipeline_finished() override;
+  void on_segment_opened(const std::filesystem::path& file) override;
+  void on_segment_closed(const std::filesystem::path& file) override;
+
+ private:
+  void connect();
+  void fail(pipelines::FailureKind kind, const std::string& reason);
+  void check_watchdog();
+  void enter(CameraState next);
+  void finish_stopping();
+  void cancel_timers();
+  Backoff& backoff_for(pipelines::FailureKind kind);
+
+  config::CameraConfig camera_;
+  config::StorageConfig storage_;
+  const Clock& clock_;
+  SupervisorTimings timings_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  CameraState state_ = CameraState::Stopped;
+  std::unique_ptr<pipelines::RecordingPipeline> pipeline_;
+  MonotonicTime connected_at_{};
+  guint watchdog_timer_ = 0;
+  guint retry_timer_ = 0;
+  std::function<void()> on_stopped_;
+
+  Backoff network_backoff_{std::chrono::milliseconds(250), std::chrono::milliseconds(2000)};
+  // A camera that refuses our password will refuse it again: retry slowly, and do not lock its account.
+  Backoff auth_backoff_{std::chrono::seconds(5), std::chrono::seconds(60)};
+  Backoff storage_backoff_{std::chrono::seconds(1), std::chrono::seconds(10)};
+
+  std::string last_failure_;   // reported once per distinct failure, not once per attempt
+  int repeated_failures_ = 0;
+};
+
+}  // namespace recorder::camera

@@ -1,0 +1,61 @@
+#include "recorder/config/config.h"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
+
+#include "recorder/config/camera_config.h"
+#include "recorder/config/config_reader.h"
+#include "recorder/core/logging.h"
+
+namespace recorder::config {
+namespace {
+
+StorageConfig read_storage(const ConfigNode& node) {
+  node.expect_map_with_keys({"path", "segment_seconds"});
+  StorageConfig storage;
+  const ConfigNode path = node.child("path");
+  storage.path = path.as_string();
+  if (storage.path.empty()) path.fail("must not be empty");
+  if (storage.path.is_relative()) path.fail("must be an absolute path");
+  if (auto seconds = node.optional_child("segment_seconds"))
+    storage.segment_seconds = static_cast<int>(seconds->as_integer(2, 3600));
+  return storage;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::string& origin,
+                    const std::filesystem::path& relative_to) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}:{}: not valid YAML: {}", origin, e.mark.line + 1, e.msg));
+  }
+  const ConfigNode root(document, "", origin);
+  root.expect_map_with_keys({"storage", "cameras", "log_level"});
+
+  Config config;
+  config.storage = read_storage(root.child("storage"));
+  config.cameras = read_cameras(root.child("cameras"), relative_to);
+  if (auto level = root.optional_child("log_level")) {
+    config.log_level = level->as_string();
+    static const char* const levels[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};
+    if (std::find(std::begin(levels), std::end(levels), config.log_level) == std::end(levels))
+      level->fail(fmt::format("must be one of trace, debug, info, warning, error, critical, off; not '{}'",
+                              config.log_level));
+  }
+  return config;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open configuration file", file.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string(), file.parent_path());
+}
+
+}  // namespace recorder::config

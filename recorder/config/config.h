@@ -1,0 +1,63 @@
+#pragma once
+// The recorder's configuration as typed, validated structs. Loading is the only place YAML is read.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "recorder/core/error.h"
+
+namespace recorder::config {
+
+enum class Transport { Tcp, Udp };
+
+// A value that must never be logged or returned (camera passwords). It has no stream operator on purpose.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+// One camera of the train, as the recorder connects to it.
+struct CameraConfig {
+  std::string id;                  // letters, digits, '-', '_'; unique; used in paths and logs
+  std::string url;                 // rtsp:// or rtsps://, without credentials
+  Transport transport = Transport::Tcp;
+  std::string username;            // empty: no authentication
+  Secret password;                 // from `password` or read from `password_file` at load
+  std::optional<int> car;          // which car of the train (documentation, API listing)
+  std::string position;            // where in the car, e.g. "door 1A"
+};
+
+// Where and how footage is written.
+struct StorageConfig {
+  std::filesystem::path path;
+  int segment_seconds = 60;
+};
+
+struct Config {
+  StorageConfig storage;
+  std::vector<CameraConfig> cameras;
+  std::string log_level = "info";
+};
+
+// A configuration problem, with the file, line and key that caused it in the message.
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(const std::string& message) : Error(ErrorKind::InvalidArgument, message) {}
+};
+
+// Reads and validates a configuration file. Throws ConfigError naming the file, line and key.
+Config load_config(const std::filesystem::path& file);
+// The same, from text (tests, reload); `origin` names the source in messages.
+Config parse_config(const std::string& yaml_text, const std::string& origin,
+                    const std::filesystem::path& relative_to = {});
+
+}  // namespace recorder::config

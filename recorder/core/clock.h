@@ -1,0 +1,32 @@
+#pragma once
+// Time enters the recorder only through Clock, so that tests can step it (NTP jumps, long runs).
+
+#include <chrono>
+#include <string>
+
+namespace recorder {
+
+using WallTime = std::chrono::system_clock::time_point;
+using MonotonicTime = std::chrono::steady_clock::time_point;
+
+// The source of wall-clock (UTC) and monotonic time. Logic never calls the std clocks directly.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual WallTime wall_now() const = 0;
+  virtual MonotonicTime monotonic_now() const = 0;
+};
+
+// The real clocks of the machine.
+class SystemClock final : public Clock {
+ public:
+  WallTime wall_now() const override { return std::chrono::system_clock::now(); }
+  MonotonicTime monotonic_now() const override { return std::chrono::steady_clock::now(); }
+};
+
+// "20261130T105444.123Z": UTC, millisecond precision, safe in file names.
+std::string format_compact_utc(WallTime time);
+// "2026-11-30": the UTC day, used as a directory name.
+std::string format_utc_date(WallTime time);
+
+}  // namespace recorder

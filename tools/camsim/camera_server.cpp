@@ -1,0 +1,125 @@
+#include "camera_server.h"
+
+#include <gst/app/gstappsrc.h>
+#include <stdexcept>
+
+namespace camsim {
+namespace {
+
+// Replays one loop into one appsrc. Runs on that appsrc's streaming thread only.
+struct LoopPlayer {
+  const EncodedLoop* loop;
+  std::size_t next = 0;
+  guint64 loops_done = 0;
+  GstClockTime base = GST_CLOCK_TIME_NONE;  // running time at which the first unit was due
+};
+
+// appsrc asks for data: hand it the next unit once it is due, so the stream runs in real time.
+void on_need_data(GstAppSrc* source, guint, gpointer data) {
+  auto* player = static_cast<LoopPlayer*>(data);
+  GstClock* clock = gst_element_get_clock(GST_ELEMENT(source));
+  if (clock == nullptr) return;  // not playing yet; appsrc asks again
+  const GstClockTime base_time = gst_element_get_base_time(GST_ELEMENT(source));
+  if (player->base == GST_CLOCK_TIME_NONE) player->base = gst_clock_get_time(clock) - base_time;
+
+  const EncodedUnit& unit = player->loop->units[player->next];
+  const GstClockTime pts = player->base + player->loops_done * player->loop->loop_duration + unit.offset;
+  GstClockID due = gst_clock_new_single_shot_id(clock, base_time + pts);
+  gst_clock_id_wait(due, nullptr);
+  gst_clock_id_unref(due);
+  gst_object_unref(clock);
+
+  GstBuffer* buffer = gst_buffer_copy(unit.buffer);  // shares the memory; only the metadata is new
+  GST_BUFFER_PTS(buffer) = pts;
+  GST_BUFFER_DTS(buffer) = pts;
+  GST_BUFFER_DURATION(buffer) = unit.duration;
+  if (++player->next == player->loop->units.size()) {
+    player->next = 0;
+    ++player->loops_done;
+  }
+  gst_app_src_push_buffer(source, buffer);
+}
+
+void attach_player(GstElement* bin, const char* name, const EncodedLoop& loop) {
+  GstElement* source = gst_bin_get_by_name(GST_BIN(bin), name);
+  if (source == nullptr) return;
+  g_object_set(source, "caps", loop.caps, "format", GST_FORMAT_TIME, "is-live", TRUE, "max-buffers", guint64(2),
+               nullptr);
+  auto* player = new LoopPlayer{&loop};
+  g_signal_connect_data(source, "need-data", G_CALLBACK(on_need_data), player,
+                        [](gpointer p, GClosure*) { delete static_cast<LoopPlayer*>(p); }, GConnectFlags(0));
+  gst_object_unref(source);
+}
+
+struct MediaLoops {
+  const EncodedLoop* video;
+  const EncodedLoop* audio;
+};
+
+void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer data) {
+  auto* loops = static_cast<MediaLoops*>(data);
+  GstElement* bin = gst_rtsp_media_get_element(media);
+  attach_player(bin, "video", *loops->video);
+  if (loops->audio) attach_player(bin, "audio", *loops->audio);
+  gst_object_unref(bin);
+}
+
+}  // namespace
+
+CameraServer::CameraServer(const ServerOptions& options, const EncodedLoop& video, const EncodedLoop* audio)
+    : options_(options), video_(video), audio_(audio) {}
+
+CameraServer::~CameraServer() {
+  if (server_) g_object_unref(server_);
+}
+
+int CameraServer::start() {
+  server_ = gst_rtsp_server_new();
+  gst_rtsp_server_set_address(server_, options_.address.c_str());
+  gst_rtsp_server_set_service(server_, std::to_string(options_.port).c_str());
+
+  const bool authenticated = !options_.user.empty();
+  if (authenticated) {
+    GstRTSPAuth* auth = gst_rtsp_auth_new();
+    gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
+    GstRTSPToken* token =
+        gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "camera-user", nullptr);
+    gst_rtsp_auth_add_digest(auth, options_.user.c_str(), options_.password.c_str(), token);
+    gst_rtsp_token_unref(token);
+    gst_rtsp_server_set_auth(server_, auth);
+    g_object_unref(auth);
+  }
+
+  std::string launch = "( appsrc name=video ! " + video_.payloader + " name=pay0 pt=96 config-interval=-1";
+  if (audio_) launch += " appsrc name=audio ! " + audio_->payloader + " name=pay1 pt=97";
+  launch += " )";
+
+  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
+  for (int i = 1; i <= options_.cameras; ++i) {
+    GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
+    gst_rtsp_media_factory_set_launch(factory, launch.c_str());
+    // One pipeline per camera, whatever the number of clients, as a real camera has one encoder.
+    gst_rtsp_media_factory_set_shared(factory, TRUE);
+    if (authenticated) {
+      gst_rtsp_media_factory_add_role(factory, "camera-user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN,
+                                      TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
+    }
+    g_signal_connect_data(factory, "media-configure", G_CALLBACK(on_media_configure), new MediaLoops{&video_, audio_},
+                          [](gpointer p, GClosure*) { delete static_cast<MediaLoops*>(p); }, GConnectFlags(0));
+    gst_rtsp_mount_points_add_factory(mounts, ("/cam/" + std::to_string(i)).c_str(), factory);
+  }
+  g_object_unref(mounts);
+
+  if (gst_rtsp_server_attach(server_, nullptr) == 0)
+    throw std::runtime_error("cannot listen on " + options_.address + ":" + std::to_string(options_.port));
+  port_ = gst_rtsp_server_get_bound_port(server_);
+  return port_;
+}
+
+std::string CameraServer::url(int camera_index) const {
+  const bool v6 = options_.address.find(':') != std::string::npos;
+  const std::string host = v6 ? "[" + options_.address + "]" : options_.address;
+  return "rtsp://" + host + ":" + std::to_string(port_) + "/cam/" + std::to_string(camera_index);
+}
+
+}  // namespace camsim

@@ -1,0 +1,37 @@
+#pragma once
+// The simulated camera fleet: one RTSP server, N mount points /cam/<i>, each replaying the shared
+// encoded loops in real time with advancing time stamps.
+
+#include <gst/rtsp-server/rtsp-server.h>
+#include <string>
+
+#include "encoded_loop.h"
+
+namespace camsim {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 8554;  // 0: any free port
+  int cameras = 1;
+  std::string user;      // empty: no authentication
+  std::string password;
+};
+
+class CameraServer {
+ public:
+  // The loops must outlive the server; `audio` may be null.
+  CameraServer(const ServerOptions& options, const EncodedLoop& video, const EncodedLoop* audio);
+  ~CameraServer();
+  // Starts listening on the default main context; returns the bound port. Throws when it cannot bind.
+  int start();
+  std::string url(int camera_index) const;
+
+ private:
+  ServerOptions options_;
+  const EncodedLoop& video_;
+  const EncodedLoop* audio_;
+  GstRTSPServer* server_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace camsim
