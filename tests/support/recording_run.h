@@ -1,0 +1,84 @@
+#pragma once
+// Building blocks of integration tests: a scratch directory, a camsim fleet, a recorder run, and the
+// segment files it left.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "recorder/core/clock.h"
+#include "tests/support/process.h"
+
+namespace test_support {
+
+// A fresh directory under $TMPDIR (or /tmp), removed afterwards unless KEEP_TEST_DIRS is set.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CamsimOptions {
+  int cameras = 1;
+  int port = 0;  // 0: any free port
+  std::string codec = "h264";
+  std::string resolution = "320x240";
+  int fps = 25;
+  int bitrate_kbps = 400;
+  double gop_seconds = 1.0;
+  bool audio = false;
+  std::string user;
+  std::string password;
+};
+
+// A running camsim; its URLs once it said "ready".
+class Camsim {
+ public:
+  Camsim(const std::string& name, const CamsimOptions& options, const std::filesystem::path& dir);
+  const std::vector<std::string>& urls() const { return urls_; }
+  int port() const { return port_; }
+  Process& process() { return *process_; }
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::vector<std::string> urls_;
+  int port_ = 0;
+};
+
+struct CameraEntry {
+  std::string id;
+  std::string url;
+  std::string username;
+  std::string password;
+  std::string transport = "tcp";
+};
+
+// The recorder binary recording `cameras` into <dir>/storage.
+class RecorderRun {
+ public:
+  RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras, int segment_seconds);
+  Process& process() { return *process_; }
+  const std::filesystem::path& storage() const { return storage_; }
+  std::string log() const { return process_->stderr_text(); }
+
+ private:
+  std::filesystem::path storage_;
+  std::unique_ptr<Process> process_;
+};
+
+struct SegmentFile {
+  std::filesystem::path path;
+  recorder::WallTime start;
+};
+// The camera's segment files, oldest first.
+std::vector<SegmentFile> segments_of(const std::filesystem::path& storage, const std::string& camera_id);
+
+double seconds_between(recorder::WallTime from, recorder::WallTime to);
+
+}  // namespace test_support
