@@ -1,6 +1,7 @@
 #include "pipelines/recording_pipeline.h"
 
 #include <condition_variable>
+#include <deque>
 #include <fmt/format.h>
 #include <map>
 #include <mutex>
@@ -19,6 +20,11 @@ struct RecordingPipeline::Shared {
   GstElement* pipeline = nullptr;  // borrowed: the pipeline owns everything reachable from here
   GstElement* splitmux = nullptr;
   std::atomic<std::int64_t> last_video_ns{-1};  // monotonic, nanoseconds since the clock's epoch
+
+  // When the most recent key frames arrived (time stamp -> wall clock), to date the segments that
+  // start on them. Guarded by key_frame_mutex; written by the video streaming thread.
+  std::mutex key_frame_mutex;
+  std::deque<std::pair<GstClockTime, WallTime>> key_frame_arrivals;
 
   std::mutex mutex;  // guards the members below (select-stream and pad-added run on other threads)
   std::map<guint, GstPad*> chain_inputs;  // stream number -> sink pad of its depayloader (owned ref)
@@ -77,9 +83,22 @@ std::int64_t nanoseconds(MonotonicTime t) {
 }
 
 // --- streaming-thread callbacks -----------------------------------------------------------------
-GstPadProbeReturn on_video_data(GstPad*, GstPadProbeInfo*, gpointer data) {
+void note_key_frame(Shared& shared, GstBuffer* buffer) {
+  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return;
+  std::lock_guard lock(shared.key_frame_mutex);
+  shared.key_frame_arrivals.emplace_back(GST_BUFFER_DTS_OR_PTS(buffer), shared.clock->wall_now());
+  // A segment is named when splitmuxsink starts it, at most a GOP or two after its key frame arrived.
+  while (shared.key_frame_arrivals.size() > 16) shared.key_frame_arrivals.pop_front();
+}
+
+GstPadProbeReturn on_video_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
   Shared& shared = *shared_of(data);
   shared.last_video_ns.store(nanoseconds(shared.clock->monotonic_now()), std::memory_order_relaxed);
+  if (GstBuffer* buffer = gst_pad_probe_info_get_buffer(info)) {
+    note_key_frame(shared, buffer);
+  } else if (GstBufferList* list = gst_pad_probe_info_get_buffer_list(info)) {
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) note_key_frame(shared, gst_buffer_list_get(list, i));
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -157,31 +176,19 @@ void on_no_more_pads(GstElement* source, gpointer data) {
   }
 }
 
-// How long ago (on the pipeline clock) the first buffer of `sample` arrived. splitmuxsink names a file
-// only after it has collected a whole GOP, seconds after its first frame: the name must say when the
-// footage starts, not when the file was opened.
-std::chrono::nanoseconds age_of_sample(GstElement* element, GstSample* sample) {
-  GstBuffer* buffer = sample ? gst_sample_get_buffer(sample) : nullptr;
-  const GstSegment* segment = sample ? gst_sample_get_segment(sample) : nullptr;
-  GstClock* clock = gst_element_get_clock(element);
-  std::chrono::nanoseconds age{0};
-  if (buffer && segment && clock) {
-    const GstClockTime position = GST_BUFFER_DTS_OR_PTS(buffer);
-    const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, position);
-    const GstClockTime arrived = gst_element_get_base_time(element) + running;
-    const GstClockTime now = gst_clock_get_time(clock);
-    if (GST_CLOCK_TIME_IS_VALID(running) && now > arrived) age = std::chrono::nanoseconds(now - arrived);
-  }
-  if (clock) gst_object_unref(clock);
-  return age;
-}
-
-gchar* on_format_location(GstElement* splitmux, guint, GstSample* first_sample, gpointer data) {
+// splitmuxsink names a file only after it has collected a whole GOP, seconds after its first frame:
+// the name must say when the footage starts, so look up when that key frame arrived.
+gchar* on_format_location(GstElement*, guint, GstSample* first_sample, gpointer data) {
   const SharedRef& shared = shared_of(data);
-  const auto age = age_of_sample(splitmux, first_sample);
-  const WallTime start = shared->clock->wall_now() - std::chrono::duration_cast<WallTime::duration>(age);
-  const std::filesystem::path path = shared->settings.segment_path(start);
-  return g_strdup(path.c_str());
+  WallTime start = shared->clock->wall_now();
+  GstBuffer* first = first_sample ? gst_sample_get_buffer(first_sample) : nullptr;
+  if (first != nullptr) {
+    const GstClockTime position = GST_BUFFER_DTS_OR_PTS(first);
+    std::lock_guard lock(shared->key_frame_mutex);
+    for (const auto& [timestamp, arrived] : shared->key_frame_arrivals)
+      if (timestamp == position) start = arrived;
+  }
+  return g_strdup(shared->settings.segment_path(start).c_str());
 }
 
 // --- bus: runs on the default main context ------------------------------------------------------
@@ -192,7 +199,14 @@ PipelineFailure classify(GstMessage* message, const SharedRef& shared) {
   PipelineFailure failure;
   const char* source = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
   failure.message = fmt::format("{}: {}", source, error->message);
-  if (debug != nullptr) shared->log->debug("error detail: {}", debug);
+  if (debug != nullptr) {
+    // The debug text ends with the element's own explanation ("Decreasing DTS value", "Unauthorized").
+    std::string detail = debug;
+    const auto last_line = detail.find_last_of('\n');
+    if (last_line != std::string::npos) detail = detail.substr(last_line + 1);
+    if (!detail.empty() && detail.size() < 300) failure.message += " (" + detail + ")";
+    shared->log->debug("error detail: {}", debug);
+  }
   const bool from_storage = GST_MESSAGE_SRC(message) &&
       g_str_has_prefix(G_OBJECT_TYPE_NAME(GST_MESSAGE_SRC(message)), "DurableFileSink");
   if (from_storage) {
@@ -228,6 +242,9 @@ void RecordingPipeline::start() {
   shared_->pipeline = pipeline_;
 
   GstElement* source = make("rtspsrc");
+  // buffer-mode none: time stamps follow the camera's RTP clock exactly, without the receiver's skew
+  // correction, whose resets can make them step back (which the muxer rejects).
+  gst_util_set_object_arg(G_OBJECT(source), "buffer-mode", "none");
   g_object_set(source, "location", s.url.c_str(), "latency", 500u,
                "tcp-timeout", guint64(5'000'000),  // microseconds: a dead camera is noticed in 5 s, not 20
                "timeout", guint64(5'000'000), nullptr);

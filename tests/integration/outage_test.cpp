@@ -56,3 +56,30 @@ TEST(Outage, CameraBackWithinThreeSecondsAndOthersNeverPause) {
   }
   EXPECT_NEAR(total, seconds_between(steady_segments.front().start, stopped_at), 1.0);
 }
+
+// A camera that keeps its connection open but stops sending (a hung encoder): the stall watchdog
+// rebuilds its pipeline after 5 s, and recording resumes when data flows again.
+TEST(Outage, StalledCameraIsRebuiltByTheWatchdogAndResumes) {
+  ScratchDir dir;
+  Camsim steady("cam-steady", {}, dir.path());
+  Camsim frozen("cam-frozen", {}, dir.path());
+  RecorderRun recorder(dir.path(), {{.id = "steady", .url = steady.urls()[0]}, {.id = "frozen", .url = frozen.urls()[0]}},
+                       5);
+  std::this_thread::sleep_for(6s);
+  frozen.process().signal(SIGSTOP);  // the socket stays open; nothing more arrives
+  std::this_thread::sleep_for(9s);
+  EXPECT_NE(recorder.log().find("[camera frozen] recording -> backoff: camera unreachable: stalled"), std::string::npos)
+      << recorder.log();
+  frozen.process().signal(SIGCONT);
+  const auto thawed = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(8s);
+  recorder.process().signal(SIGTERM);
+  ASSERT_EQ(recorder.process().wait(5s), 0) << recorder.log();
+
+  const auto segments = segments_of(recorder.storage(), "frozen");
+  const auto resumed = std::find_if(segments.begin(), segments.end(),
+                                    [&](const SegmentFile& s) { return s.start > thawed; });
+  ASSERT_NE(resumed, segments.end()) << recorder.log();
+  EXPECT_LT(seconds_between(thawed, resumed->start), 4.0);
+  EXPECT_EQ(recorder.log().find("[camera steady] recording ->"), std::string::npos) << "the steady camera paused";
+}
