@@ -90,7 +90,7 @@ int CameraServer::start() {
     g_object_unref(auth);
   }
 
-  std::string launch = "( appsrc name=video ! " + video_.payloader + " name=pay0 pt=96 config-interval=-1";
+  std::string launch = "( appsrc name=video ! " + video_.payloader + " name=pay0 pt=96";
   if (audio_) launch += " appsrc name=audio ! " + audio_->payloader + " name=pay1 pt=97";
   launch += " )";
 
