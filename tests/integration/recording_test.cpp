@@ -58,7 +58,7 @@ TEST(Recording, FourCamerasOfDifferentKindsAreRecordedPlayableAndWithoutGaps) {
 
   RecorderRun recorder(dir.path(),
                        {{.id = "c1-h264", .url = plain.urls()[0]},
-                        {.id = "c2-h265", .url = hevc.urls()[0]},
+                        {.id = "c2-h265", .url = hevc.urls()[0], .transport = "udp"},
                         {.id = "c3-audio", .url = with_audio.urls()[0]},
                         {.id = "c4-auth", .url = secured.urls()[0], .username = "viewer", .password = "s3cret-digest"}},
                        10);
