@@ -31,17 +31,18 @@ done
     i=$((i + 1)); echo "  - {id: cam$i, url: \"$url\"}"
   done
 } >"$work/recorder.yaml"
+"$build/tools/recorderctl/recorderctl" storage init --config "$work/recorder.yaml" >/dev/null
 "$build/recorder/app/recorder" --config "$work/recorder.yaml" 2>"$work/recorder.log" &
 rec_pid=$!
 
 sleep "$warmup"
-cam0=$(ticks $cam_pid); rec0=$(ticks $rec_pid); bytes0=$(du -sb "$work/footage" | cut -f1)
+cam0=$(ticks $cam_pid); rec0=$(ticks $rec_pid); bytes0=$(du -sb --exclude='catalog*' "$work/footage" | cut -f1)
 rec_peak=0
 for _ in $(seq 1 "$seconds"); do
   sleep 1
   r=$(rss_kib $rec_pid); [ "$r" -gt "$rec_peak" ] && rec_peak=$r
 done
-cam1=$(ticks $cam_pid); rec1=$(ticks $rec_pid); bytes1=$(du -sb "$work/footage" | cut -f1)
+cam1=$(ticks $cam_pid); rec1=$(ticks $rec_pid); bytes1=$(du -sb --exclude='catalog*' "$work/footage" | cut -f1)
 cam_rss=$(rss_kib $cam_pid); rec_rss=$(rss_kib $rec_pid)
 recording=$(grep -cE '\] recording( again.*)?$' "$work/recorder.log" || true)
 failures=$(grep -c 'backoff' "$work/recorder.log" || true)

@@ -25,6 +25,7 @@ struct RecordingPipeline::Shared {
   // start on them. Guarded by key_frame_mutex; written by the video streaming thread.
   std::mutex key_frame_mutex;
   std::deque<std::pair<GstClockTime, WallTime>> key_frame_arrivals;
+  std::deque<GstClockTime> key_frame_running_times;  // since the start of the open segment
 
   std::mutex mutex;  // guards the members below (select-stream and pad-added run on other threads)
   std::map<guint, GstPad*> chain_inputs;  // stream number -> sink pad of its depayloader (owned ref)
@@ -46,14 +47,15 @@ std::mutex teardown_mutex;
 std::condition_variable teardown_done;
 int teardowns_running = 0;
 
-void tear_down_in_background(GstElement* pipeline) {
+void tear_down_in_background(GstElement* pipeline, std::function<void()> on_torn_down) {
   {
     std::lock_guard lock(teardown_mutex);
     ++teardowns_running;
   }
-  std::thread([pipeline] {
+  std::thread([pipeline, on_torn_down = std::move(on_torn_down)] {
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
+    if (on_torn_down) on_torn_down();
     std::lock_guard lock(teardown_mutex);
     --teardowns_running;
     teardown_done.notify_all();
@@ -83,22 +85,31 @@ std::int64_t nanoseconds(MonotonicTime t) {
 }
 
 // --- streaming-thread callbacks -----------------------------------------------------------------
-void note_key_frame(Shared& shared, GstBuffer* buffer) {
+void note_key_frame(Shared& shared, const GstSegment* segment, GstBuffer* buffer) {
   if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return;
   std::lock_guard lock(shared.key_frame_mutex);
-  shared.key_frame_arrivals.emplace_back(GST_BUFFER_DTS_OR_PTS(buffer), shared.clock->wall_now());
+  const GstClockTime timestamp = GST_BUFFER_DTS_OR_PTS(buffer);
+  shared.key_frame_arrivals.emplace_back(timestamp, shared.clock->wall_now());
+  if (segment != nullptr) {
+    const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, timestamp);
+    if (GST_CLOCK_TIME_IS_VALID(running)) shared.key_frame_running_times.push_back(running);
+  }
   // A segment is named when splitmuxsink starts it, at most a GOP or two after its key frame arrived.
   while (shared.key_frame_arrivals.size() > 16) shared.key_frame_arrivals.pop_front();
 }
 
-GstPadProbeReturn on_video_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn on_video_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   Shared& shared = *shared_of(data);
   shared.last_video_ns.store(nanoseconds(shared.clock->monotonic_now()), std::memory_order_relaxed);
+  GstEvent* segment_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment* segment = nullptr;
+  if (segment_event != nullptr) gst_event_parse_segment(segment_event, &segment);
   if (GstBuffer* buffer = gst_pad_probe_info_get_buffer(info)) {
-    note_key_frame(shared, buffer);
+    note_key_frame(shared, segment, buffer);
   } else if (GstBufferList* list = gst_pad_probe_info_get_buffer_list(info)) {
-    for (guint i = 0; i < gst_buffer_list_length(list); ++i) note_key_frame(shared, gst_buffer_list_get(list, i));
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) note_key_frame(shared, segment, gst_buffer_list_get(list, i));
   }
+  if (segment_event != nullptr) gst_event_unref(segment_event);
   return GST_PAD_PROBE_OK;
 }
 
@@ -233,7 +244,7 @@ RecordingPipeline::RecordingPipeline(RecordingSettings settings, const Clock& cl
 
 RecordingPipeline::~RecordingPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
-  if (pipeline_ != nullptr) tear_down_in_background(pipeline_);
+  if (pipeline_ != nullptr) tear_down_in_background(pipeline_, shared_->settings.on_torn_down);
 }
 
 void RecordingPipeline::start() {
@@ -280,6 +291,20 @@ void RecordingPipeline::request_stop() {
   if (pipeline_ != nullptr) gst_element_send_event(pipeline_, gst_event_new_eos());
 }
 
+void RecordingPipeline::split_now() {
+  if (shared_->splitmux != nullptr) g_signal_emit_by_name(shared_->splitmux, "split-now");
+}
+
+std::int64_t RecordingPipeline::take_key_frames(std::chrono::nanoseconds from, std::chrono::nanoseconds to) {
+  std::lock_guard lock(shared_->key_frame_mutex);
+  auto& times = shared_->key_frame_running_times;
+  while (!times.empty() && times.front() < static_cast<GstClockTime>(from.count())) times.pop_front();
+  std::int64_t count = 0;
+  for (const GstClockTime t : times)
+    if (t < static_cast<GstClockTime>(to.count())) ++count;
+  return count;
+}
+
 std::optional<MonotonicTime> RecordingPipeline::last_video_data() const {
   const std::int64_t ns = shared_->last_video_ns.load(std::memory_order_relaxed);
   if (ns < 0) return std::nullopt;
@@ -302,9 +327,11 @@ gboolean RecordingPipeline::on_bus_message(GstBus*, GstMessage* message, gpointe
     case GST_MESSAGE_ELEMENT: {
       const GstStructure* s = gst_message_get_structure(message);
       const char* location = s ? gst_structure_get_string(s, "location") : nullptr;
-      if (location == nullptr) break;
-      if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) listener->on_segment_opened(location);
-      else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) listener->on_segment_closed(location);
+      guint64 running_time = 0;
+      if (location == nullptr || !gst_structure_get_uint64(s, "running-time", &running_time)) break;
+      const std::chrono::nanoseconds at(running_time);
+      if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) listener->on_segment_opened(location, at);
+      else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) listener->on_segment_closed(location, at);
       break;
     }
     default:

@@ -35,8 +35,9 @@ class PipelineListener {
   virtual ~PipelineListener() = default;
   virtual void on_pipeline_failed(const PipelineFailure& failure) = 0;
   virtual void on_pipeline_finished() = 0;  // end of stream reached after request_stop()
-  virtual void on_segment_opened(const std::filesystem::path& file) = 0;
-  virtual void on_segment_closed(const std::filesystem::path& file) = 0;
+  // `running_time`: where the segment starts (opened) or ends (closed) on the stream's time line.
+  virtual void on_segment_opened(const std::filesystem::path& file, std::chrono::nanoseconds running_time) = 0;
+  virtual void on_segment_closed(const std::filesystem::path& file, std::chrono::nanoseconds running_time) = 0;
 };
 
 struct RecordingSettings {
@@ -49,6 +50,8 @@ struct RecordingSettings {
   std::chrono::milliseconds fragment_length{1000};
   // Names the file of a segment that starts now; called on a streaming thread.
   std::function<std::filesystem::path(WallTime start)> segment_path;
+  // Called on a background thread once the pipeline is fully torn down and its files are closed.
+  std::function<void()> on_torn_down;
 };
 
 class RecordingPipeline {
@@ -62,8 +65,12 @@ class RecordingPipeline {
   void start();
   // Asks the source for end of stream so that the open segment is finalised; on_pipeline_finished follows.
   void request_stop();
+  // Closes the current segment at the next key frame and starts a new one (after a clock step).
+  void split_now();
   // When video data last left the parser; nullopt before the first buffer.
   std::optional<MonotonicTime> last_video_data() const;
+  // Key frames with running time in [from, to); forgets those before `from`.
+  std::int64_t take_key_frames(std::chrono::nanoseconds from, std::chrono::nanoseconds to);
 
   struct Shared;  // state reachable from GStreamer's streaming threads
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <gst/gst.h>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "recorder/app/recorder_daemon.h"
@@ -49,6 +50,12 @@ int main(int argc, char** argv) {
   recorder::set_log_level(config.log_level);
   gst_init(&argc, &argv);
   recorder::SystemClock clock;
-  recorder::app::RecorderDaemon daemon(std::move(config), clock);
-  return daemon.run();
+  std::unique_ptr<recorder::app::RecorderDaemon> daemon;
+  try {
+    daemon = std::make_unique<recorder::app::RecorderDaemon>(std::move(config), clock);
+  } catch (const recorder::Error& e) {
+    recorder::component_logger("recorder")->critical("cannot start: {}", e.what());
+    return 1;
+  }
+  return daemon->run();
 }

@@ -5,19 +5,47 @@
 #include <signal.h>
 
 #include "pipelines/durable_file_sink.h"
+#include "recorder/catalog/recovery.h"
 
 namespace recorder::app {
 
 RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
     : config_(std::move(config)), clock_(clock), log_(component_logger("recorder")) {
+  const auto& storage = config_.storage.path;
+  const std::string storage_id = catalog::read_storage_id(storage);  // S1: never record onto an unmounted disk
+  storage_lock_ = std::make_unique<catalog::StorageLock>(storage);
+  auto opened = std::make_unique<catalog::Catalog>(storage, catalog::Database::Mode::ReadWrite);
+  const auto catalog_id = opened->meta("storage_id");
+  if (!catalog_id) opened->set_meta("storage_id", storage_id);
+  else if (*catalog_id != storage_id)
+    throw Error(ErrorKind::InvalidArgument,
+                "the catalog in " + storage.string() + " belongs to storage " + *catalog_id + ", not to " + storage_id);
+
+  const auto now = catalog::to_micros(clock_.wall_now());
+  const auto report = catalog::reconcile(*opened, catalog::RecoveryMode::Repair, now);
+  if (report.consistent()) log_->info("catalog consistent: {}", report.summary());
+  else log_->warn("recovered after an unclean stop: {}", report.summary());
+  for (const auto& camera : config_.cameras) opened->upsert_camera(camera.id, camera.car, camera.position, now);
+  catalog_ = std::make_shared<catalog::CatalogWriter>(std::move(opened));
+
   pipelines::register_durable_file_sink();
   for (const auto& camera : config_.cameras)
-    cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_));
+    cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
 }
 
 RecorderDaemon::~RecorderDaemon() {
   cameras_.clear();
+  // Pipelines report their abandoned segments to the catalog as they finish: wait for them first.
+  pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
+  catalog_.reset();
   if (loop_ != nullptr) g_main_loop_unref(loop_);
+}
+
+void RecorderDaemon::check_wall_clock() {
+  const auto step = clock_steps_.check(clock_.wall_now(), clock_.monotonic_now());
+  if (!step) return;
+  log_->warn("wall clock stepped by {:+.3f} s (NTP or GPS correction)", std::chrono::duration<double>(*step).count());
+  for (auto& camera : cameras_) camera->on_clock_step(*step);
 }
 
 int RecorderDaemon::run() {
@@ -32,12 +60,22 @@ int RecorderDaemon::run() {
   log_->info("recording {} camera(s) into {} ({} s segments)", cameras_.size(), config_.storage.path.string(),
              config_.storage.segment_seconds);
   for (auto& camera : cameras_) camera->start();
+  check_wall_clock();
+  clock_timer_ = g_timeout_add(
+      500,
+      [](gpointer self) -> gboolean {
+        static_cast<RecorderDaemon*>(self)->check_wall_clock();
+        return G_SOURCE_CONTINUE;
+      },
+      this);
   g_main_loop_run(loop_);
 
+  g_source_remove(clock_timer_);
   g_source_remove(sigterm);
   g_source_remove(sigint);
   cameras_.clear();
   pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
+  catalog_.reset();  // applies what is queued
   log_->info("stopped");
   return 0;
 }

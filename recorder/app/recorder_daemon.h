@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "recorder/camera/camera_supervisor.h"
+#include "recorder/catalog/catalog_writer.h"
+#include "recorder/catalog/storage_identity.h"
+#include "recorder/core/clock_step_detector.h"
 #include "recorder/config/config.h"
 #include "recorder/core/clock.h"
 
@@ -14,18 +17,28 @@ namespace recorder::app {
 
 class RecorderDaemon {
  public:
+  // Checks the storage (identity, lock), opens the catalog and recovers it. Throws recorder::Error
+  // saying why the recorder cannot start (no mounted disk, another recorder running, ...).
   RecorderDaemon(config::Config config, const Clock& clock);
   ~RecorderDaemon();
-  // Records until SIGINT or SIGTERM; returns the process exit code.
+  // Records until SIGINT or SIGTERM (or stop()); returns the process exit code.
   int run();
+  // Asks a running daemon to stop as on SIGTERM (from the loop's thread, e.g. a test's timer).
+  void stop() { begin_shutdown("stop requested"); }
+  catalog::CatalogWriter& catalog() { return *catalog_; }
 
  private:
   void begin_shutdown(const char* why);
   void finish_shutdown();
+  void check_wall_clock();
 
   config::Config config_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<catalog::StorageLock> storage_lock_;
+  std::shared_ptr<catalog::CatalogWriter> catalog_;
+  ClockStepDetector clock_steps_{std::chrono::seconds(2)};
+  guint clock_timer_ = 0;
   std::vector<std::unique_ptr<camera::CameraSupervisor>> cameras_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;

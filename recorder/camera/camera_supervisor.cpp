@@ -43,10 +43,12 @@ guint add_timer(std::chrono::milliseconds delay, std::function<bool()> callback)
 }  // namespace
 
 CameraSupervisor::CameraSupervisor(config::CameraConfig camera, const config::StorageConfig& storage,
-                                   const Clock& clock, SupervisorTimings timings)
+                                   const Clock& clock, std::shared_ptr<catalog::CatalogWriter> catalog,
+                                   SupervisorTimings timings)
     : camera_(std::move(camera)),
       storage_(storage),
       clock_(clock),
+      catalog_(std::move(catalog)),
       timings_(timings),
       log_(component_logger("camera " + camera_.id)) {}
 
@@ -84,6 +86,12 @@ void CameraSupervisor::connect() {
   settings.segment_path = [root = storage_.path, id = camera_.id](WallTime start) {
     return catalog::segment_path(root, id, start);
   };
+  // Runs after the pipeline's files are closed, possibly after shutdown: then the writer may be gone,
+  // and recovery at the next start closes the segment instead.
+  settings.on_torn_down = [writer = std::weak_ptr(catalog_), id = camera_.id] {
+    if (auto alive = writer.lock()) alive->segments_abandoned(id);
+  };
+  open_segment_.clear();
   pipeline_ = std::make_unique<pipelines::RecordingPipeline>(std::move(settings), clock_, *this);
   connected_at_ = clock_.monotonic_now();
   enter(CameraState::Connecting);
@@ -109,6 +117,7 @@ void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reas
   pipeline_.reset();  // torn down in the background
   const auto delay = backoff_for(kind).next();
   const std::string summary = std::string(describe(kind)) + ": " + reason;
+  catalog_->run_ended(camera_.id, clock_.wall_now(), summary);
   // A dead camera fails every few seconds for hours: say so once, then only when the reason changes.
   if (summary != last_failure_) {
     log_->warn("{} -> backoff: {} (retrying in {} ms)", to_string(state_), summary, delay.count());
@@ -128,6 +137,7 @@ void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reas
 }
 
 void CameraSupervisor::check_watchdog() {
+  last_tick_ = clock_.monotonic_now();
   if (!pipeline_ || (state_ != CameraState::Connecting && state_ != CameraState::Recording)) return;
   const MonotonicTime now = clock_.monotonic_now();
   const auto last = pipeline_->last_video_data();
@@ -167,6 +177,7 @@ void CameraSupervisor::stop(std::function<void()> on_stopped) {
 void CameraSupervisor::finish_stopping() {
   cancel_timers();
   pipeline_.reset();
+  catalog_->run_ended(camera_.id, clock_.wall_now(), "stopped");
   enter(CameraState::Stopped);
   if (on_stopped_) {
     auto callback = std::move(on_stopped_);
@@ -189,12 +200,28 @@ void CameraSupervisor::on_pipeline_finished() {
   fail(pipelines::FailureKind::Unreachable, "camera ended the stream");
 }
 
-void CameraSupervisor::on_segment_opened(const std::filesystem::path& file) {
+void CameraSupervisor::on_segment_opened(const std::filesystem::path& file, std::chrono::nanoseconds running_time) {
   log_->debug("segment opened: {}", file.string());
+  const auto name = catalog::parse_segment_file_name(file.filename().string());
+  catalog_->segment_opened(camera_.id, file, name ? name->start : clock_.wall_now());
+  open_segment_ = file;
+  open_segment_start_ = running_time;
 }
 
-void CameraSupervisor::on_segment_closed(const std::filesystem::path& file) {
+void CameraSupervisor::on_segment_closed(const std::filesystem::path& file, std::chrono::nanoseconds running_time) {
   log_->debug("segment closed: {}", file.string());
+  if (file != open_segment_ || !pipeline_) return;
+  const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(running_time - open_segment_start_);
+  catalog_->segment_closed(file, duration.count(), pipeline_->take_key_frames(open_segment_start_, running_time));
+  open_segment_.clear();
+}
+
+void CameraSupervisor::on_clock_step(std::chrono::milliseconds step) {
+  if (state_ != CameraState::Recording || !pipeline_) return;
+  log_->warn("wall clock stepped by {:+.3f} s: closing the segment, starting a new recording run",
+             std::chrono::duration<double>(step).count());
+  pipeline_->split_now();
+  catalog_->run_ended(camera_.id, clock_.wall_now(), "clock step");
 }
 
 }  // namespace recorder::camera

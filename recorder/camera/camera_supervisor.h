@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pipelines/recording_pipeline.h"
+#include "recorder/catalog/catalog_writer.h"
 #include "recorder/camera/backoff.h"
 #include "recorder/config/config.h"
 #include "recorder/core/clock.h"
@@ -26,7 +27,7 @@ struct SupervisorTimings {
 class CameraSupervisor final : public pipelines::PipelineListener {
  public:
   CameraSupervisor(config::CameraConfig camera, const config::StorageConfig& storage, const Clock& clock,
-                   SupervisorTimings timings = {});
+                   std::shared_ptr<catalog::CatalogWriter> catalog, SupervisorTimings timings = {});
   ~CameraSupervisor() override;
 
   void start();
@@ -37,8 +38,13 @@ class CameraSupervisor final : public pipelines::PipelineListener {
 
   void on_pipeline_failed(const pipelines::PipelineFailure& failure) override;
   void on_pipeline_finished() override;
-  void on_segment_opened(const std::filesystem::path& file) override;
-  void on_segment_closed(const std::filesystem::path& file) override;
+  void on_segment_opened(const std::filesystem::path& file, std::chrono::nanoseconds running_time) override;
+  void on_segment_closed(const std::filesystem::path& file, std::chrono::nanoseconds running_time) override;
+  // The wall clock stepped (NTP/GPS correction): close the segment and start a new recording run, so
+  // that footage is never stretched or squeezed across the step.
+  void on_clock_step(std::chrono::milliseconds step);
+  // When this supervisor last ran its watchdog: for the service watchdog.
+  MonotonicTime last_progress() const { return last_tick_; }
 
  private:
   void connect();
@@ -52,6 +58,7 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   config::CameraConfig camera_;
   config::StorageConfig storage_;
   const Clock& clock_;
+  std::shared_ptr<catalog::CatalogWriter> catalog_;
   SupervisorTimings timings_;
   std::shared_ptr<spdlog::logger> log_;
 
@@ -61,6 +68,9 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   guint watchdog_timer_ = 0;
   guint retry_timer_ = 0;
   std::function<void()> on_stopped_;
+  MonotonicTime last_tick_{};
+  std::filesystem::path open_segment_;          // the segment being written, and where it starts
+  std::chrono::nanoseconds open_segment_start_{0};
 
   Backoff network_backoff_{std::chrono::milliseconds(250), std::chrono::milliseconds(2000)};
   // A camera that refuses our password will refuse it again: retry slowly, and do not lock its account.

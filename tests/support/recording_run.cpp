@@ -41,12 +41,11 @@ Camsim::Camsim(const std::string& name, const CamsimOptions& o, const std::files
   port_ = std::stoi(urls_[0].substr(colon + 1));
 }
 
-RecorderRun::RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
-                         int segment_seconds)
-    : storage_(dir / "storage") {
+std::filesystem::path write_recorder_config(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
+                                            int segment_seconds) {
   const auto config = dir / "recorder.yaml";
   std::ofstream out(config);
-  out << "storage:\n  path: " << storage_.string() << "\n  segment_seconds: " << segment_seconds << "\n";
+  out << "storage:\n  path: " << (dir / "storage").string() << "\n  segment_seconds: " << segment_seconds << "\n";
   out << "log_level: debug\ncameras:\n";
   for (const auto& c : cameras) {
     out << "  - id: " << c.id << "\n    url: " << c.url << "\n    transport: " << c.transport << "\n";
@@ -57,9 +56,34 @@ RecorderRun::RecorderRun(const std::filesystem::path& dir, const std::vector<Cam
       out << "    password_file: " << file.string() << "\n";
     }
   }
-  out.close();
-  process_ = std::make_unique<Process>("recorder", std::vector<std::string>{RECORDER_PATH, "--config", config.string()},
-                                       dir);
+  return config;
+}
+
+int run_recorderctl(const std::filesystem::path& dir, const std::vector<std::string>& args, std::string* output) {
+  std::vector<std::string> argv = {RECORDERCTL_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process tool("recorderctl", argv, dir);
+  const auto status = tool.wait(std::chrono::seconds(60));
+  *output = tool.stdout_text() + tool.stderr_text();
+  return status.value_or(-1);
+}
+
+RecorderRun::RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
+                         int segment_seconds, bool initialise_storage)
+    : dir_(dir), storage_(dir / "storage"), config_(write_recorder_config(dir, cameras, segment_seconds)) {
+  if (initialise_storage) {
+    std::string output;
+    if (run_recorderctl(dir, {"storage", "init", "--config", config_.string()}, &output) != 0)
+      throw std::runtime_error("recorderctl storage init failed: " + output);
+  }
+  restart();
+}
+
+void RecorderRun::restart() {
+  // Each start logs to its own file, so that a test can read what this start said.
+  const std::string name = starts_++ == 0 ? "recorder" : "recorder-" + std::to_string(starts_);
+  process_ = std::make_unique<Process>(name, std::vector<std::string>{RECORDER_PATH, "--config", config_.string()},
+                                       dir_);
 }
 
 std::vector<SegmentFile> segments_of(const std::filesystem::path& storage, const std::string& camera_id) {

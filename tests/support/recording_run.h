@@ -59,16 +59,30 @@ struct CameraEntry {
   std::string transport = "tcp";
 };
 
-// The recorder binary recording `cameras` into <dir>/storage.
+// Writes <dir>/recorder.yaml for `cameras`, storage in <dir>/storage; returns the config file.
+std::filesystem::path write_recorder_config(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
+                                            int segment_seconds);
+
+// Runs recorderctl with `args`; returns the exit code and puts stdout+stderr in `output`.
+int run_recorderctl(const std::filesystem::path& dir, const std::vector<std::string>& args, std::string* output);
+
+// The recorder binary recording `cameras` into <dir>/storage (initialised first unless told not to).
 class RecorderRun {
  public:
-  RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras, int segment_seconds);
+  RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras, int segment_seconds,
+              bool initialise_storage = true);
   Process& process() { return *process_; }
   const std::filesystem::path& storage() const { return storage_; }
+  const std::filesystem::path& config() const { return config_; }
   std::string log() const { return process_->stderr_text(); }
+  // Starts the recorder again on the same configuration (after it stopped or was killed).
+  void restart();
 
  private:
+  std::filesystem::path dir_;
   std::filesystem::path storage_;
+  std::filesystem::path config_;
+  int starts_ = 0;
   std::unique_ptr<Process> process_;
 };
 

@@ -1,0 +1,121 @@
+#pragma once
+// The catalog: what the recorder holds, in SQLite on the recording disk (<storage>/catalog.sqlite3).
+// Not thread-safe: one owner per connection (the daemon's catalog writer, or a command-line tool).
+// The order of file and row operations is in docs/durability.md.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "recorder/catalog/sqlite_database.h"
+#include "recorder/core/clock.h"
+
+namespace recorder::catalog {
+
+using Micros = std::int64_t;  // UTC microseconds since the Unix epoch, or a duration
+Micros to_micros(WallTime time);
+WallTime from_micros(Micros micros);
+
+enum class SegmentState { Writing, Complete, Recovered, Lost, Deleting };
+const char* to_string(SegmentState state);
+SegmentState segment_state_from(const std::string& text);
+
+struct Segment {
+  std::int64_t id = 0;
+  std::string camera_id;
+  std::optional<std::int64_t> run_id;
+  std::string path;  // relative to the storage directory
+  Micros start_us = 0;
+  std::optional<Micros> end_us;
+  std::optional<Micros> media_duration_us;
+  std::optional<std::int64_t> bytes;
+  std::optional<std::int64_t> key_frames;
+  SegmentState state = SegmentState::Writing;
+};
+
+// What is known of a segment once it is closed (or measured after a crash).
+struct SegmentMeasure {
+  Micros media_duration_us = 0;
+  std::int64_t bytes = 0;
+  std::int64_t key_frames = 0;
+};
+
+struct RecordingRun {
+  std::int64_t id = 0;
+  std::string camera_id;
+  Micros started_us = 0;
+  std::optional<Micros> ended_us;
+  std::string end_reason;
+};
+
+struct Incident {
+  std::int64_t id = 0;
+  std::vector<std::string> cameras;
+  Micros start_us = 0;
+  Micros end_us = 0;
+  std::string reason;
+  std::string created_by;
+  Micros created_us = 0;
+  std::optional<Micros> expires_us;
+};
+
+struct DeletionTotals {
+  std::int64_t segments = 0;
+  std::int64_t bytes = 0;
+};
+
+class Catalog {
+ public:
+  static std::filesystem::path file_in(const std::filesystem::path& storage);
+
+  // Opens the storage directory's catalog, creating and upgrading it in ReadWrite mode.
+  Catalog(const std::filesystem::path& storage, Database::Mode mode);
+  const std::filesystem::path& storage() const { return storage_; }
+  std::filesystem::path absolute(const std::string& relative_path) const { return storage_ / relative_path; }
+  std::string relative(const std::filesystem::path& file) const;
+  Database& database() { return db_; }
+
+  std::optional<std::string> meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+
+  void upsert_camera(const std::string& id, std::optional<int> car, const std::string& position, Micros now);
+
+  std::int64_t begin_run(const std::string& camera_id, Micros started_us);
+  void end_run(std::int64_t run_id, Micros ended_us, const std::string& reason);
+  std::vector<RecordingRun> open_runs();
+  std::vector<RecordingRun> runs(const std::string& camera_id, Micros from_us, Micros to_us);
+
+  std::int64_t insert_segment(const Segment& segment);
+  void close_segment(std::int64_t id, const SegmentMeasure& measure, SegmentState state);
+  void set_segment_state(std::int64_t id, SegmentState state);
+  void remove_segment(std::int64_t id);
+  std::optional<Segment> segment_by_path(const std::string& relative_path);
+  std::vector<Segment> segments_in_state(SegmentState state);
+  // Segments of one camera overlapping [from_us, to_us), by start time.
+  std::vector<Segment> segments(const std::string& camera_id, Micros from_us, Micros to_us);
+  // Every segment row that should have a file (writing, complete, recovered).
+  std::vector<Segment> segments_with_files();
+  // The oldest segments that retention may delete at `now`: not protected, not being written.
+  std::vector<Segment> deletable_segments(Micros now, int limit, const std::string& camera_id = "");
+  std::int64_t camera_bytes(const std::string& camera_id);
+  std::optional<Micros> oldest_start();
+  std::optional<Micros> last_segment_end(const std::string& camera_id);
+
+  std::int64_t add_incident(const Incident& incident);
+  bool remove_incident(std::int64_t id);
+  std::vector<Incident> incidents(Micros now);  // those in force at `now`
+  // Bytes of footage protected at `now` by any incident, plus what `extra` would add.
+  std::int64_t protected_bytes(Micros now, const Incident* extra = nullptr);
+
+  void count_deletion(const std::string& cause, std::int64_t bytes);
+  std::map<std::string, DeletionTotals> deletions();
+
+ private:
+  std::filesystem::path storage_;
+  Database db_;
+};
+
+}  // namespace recorder::catalog

@@ -1,0 +1,30 @@
+#pragma once
+// recorderctl's subcommands. Each returns the process exit code: 0 fine, 1 a finding or failure,
+// 2 a usage error.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace recorderctl {
+
+using Arguments = std::vector<std::string>;
+
+int storage_init(const Arguments& args);
+int check(const Arguments& args);
+
+// Shared argument handling: "--config FILE" and flags.
+struct CommonOptions {
+  std::string config_file;
+  std::vector<std::string> flags;  // "--repair", ...
+};
+CommonOptions parse_common(const Arguments& args, const std::vector<std::string>& allowed_flags);
+int usage_error(const std::string& problem);
+
+// The command line itself is wrong (exit code 2 and the usage text).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace recorderctl

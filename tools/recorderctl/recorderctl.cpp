@@ -1,0 +1,52 @@
+// recorderctl: the operator's command line for the onboard recorder.
+
+#include <algorithm>
+#include <iostream>
+
+#include "commands.h"
+#include "recorder/core/error.h"
+
+namespace recorderctl {
+
+int usage_error(const std::string& problem) {
+  if (!problem.empty()) std::cerr << "recorderctl: " << problem << "\n";
+  std::cerr << "usage:\n"
+               "  recorderctl storage init --config FILE      give a new recording disk its identity\n"
+               "  recorderctl check --config FILE [--repair]  compare catalog and files; exit 1 on findings\n";
+  return 2;
+}
+
+CommonOptions parse_common(const Arguments& args, const std::vector<std::string>& allowed_flags) {
+  CommonOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      options.config_file = args[++i];
+    } else if (std::find(allowed_flags.begin(), allowed_flags.end(), args[i]) != allowed_flags.end()) {
+      options.flags.push_back(args[i]);
+    } else {
+      throw UsageError("unknown argument '" + args[i] + "'");
+    }
+  }
+  if (options.config_file.empty()) throw UsageError("--config FILE is required");
+  return options;
+}
+
+}  // namespace recorderctl
+
+int main(int argc, char** argv) {
+  using namespace recorderctl;
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty()) return usage_error("");
+  try {
+    if (words[0] == "storage" && words.size() > 1 && words[1] == "init")
+      return storage_init(Arguments(words.begin() + 2, words.end()));
+    if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "--help" || words[0] == "help") return usage_error(""), 0;
+    return usage_error("unknown command '" + words[0] + "'");
+  } catch (const UsageError& e) {
+    return usage_error(e.what());
+  } catch (const recorder::Error& e) {
+    std::cerr << "recorderctl: " << e.what() << "\n";
+    return 1;
+  }
+}
