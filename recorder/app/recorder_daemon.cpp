@@ -1,5 +1,6 @@
 #include "recorder/app/recorder_daemon.h"
 
+#include <fmt/format.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <signal.h>
@@ -27,6 +28,7 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
   else log_->warn("recovered after an unclean stop: {}", report.summary());
   for (const auto& camera : config_.cameras) opened->upsert_camera(camera.id, camera.car, camera.position, now);
   catalog_ = std::make_shared<catalog::CatalogWriter>(std::move(opened));
+  storage_watch_ = std::make_unique<StorageWatch>(config_, catalog_, disk_, clock_);
 
   pipelines::register_durable_file_sink();
   for (const auto& camera : config_.cameras)
@@ -35,11 +37,32 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
 
 RecorderDaemon::~RecorderDaemon() {
   cameras_.clear();
+  storage_watch_.reset();
   // Pipelines report their abandoned segments to the catalog as they finish: wait for them first.
   pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
   catalog_.reset();
   if (loop_ != nullptr) g_main_loop_unref(loop_);
 }
+
+std::string RecorderDaemon::health_summary() const {
+  int recording = 0;
+  for (const auto& camera : cameras_) recording += camera->state() == camera::CameraState::Recording;
+  const StorageHealth storage = storage_watch_->health();
+  std::string line = fmt::format("{}/{} cameras recording", recording, cameras_.size());
+  if (!storage.checked) return line;
+  const auto& disk = storage.last_pass.disk;
+  line += fmt::format("; {} MiB free of {} MiB (floor {} MiB)", disk.available >> 20, disk.capacity >> 20,
+                      storage.last_pass.floor_bytes >> 20);
+  if (storage.oldest_footage_us) {
+    const auto age = catalog::to_micros(clock_.wall_now()) - *storage.oldest_footage_us;
+    line += fmt::format("; oldest footage {:.1f} h old", static_cast<double>(age) / 3.6e9);
+  }
+  for (const auto& [cause, totals] : storage.deletions) line += fmt::format("; deleted for {}: {}", cause, totals.segments);
+  if (storage.last_pass.alarm) line += "; ALARM: " + *storage.last_pass.alarm;
+  return line;
+}
+
+void RecorderDaemon::log_health() { log_->info("health: {}", health_summary()); }
 
 void RecorderDaemon::check_wall_clock() {
   const auto step = clock_steps_.check(clock_.wall_now(), clock_.monotonic_now());
@@ -59,8 +82,16 @@ int RecorderDaemon::run() {
 
   log_->info("recording {} camera(s) into {} ({} s segments)", cameras_.size(), config_.storage.path.string(),
              config_.storage.segment_seconds);
+  storage_watch_->start();  // the first pass is queued before any segment row
   for (auto& camera : cameras_) camera->start();
   check_wall_clock();
+  health_timer_ = g_timeout_add_seconds(
+      300,
+      [](gpointer self) -> gboolean {
+        static_cast<RecorderDaemon*>(self)->log_health();
+        return G_SOURCE_CONTINUE;
+      },
+      this);
   clock_timer_ = g_timeout_add(
       500,
       [](gpointer self) -> gboolean {
@@ -71,9 +102,11 @@ int RecorderDaemon::run() {
   g_main_loop_run(loop_);
 
   g_source_remove(clock_timer_);
+  g_source_remove(health_timer_);
   g_source_remove(sigterm);
   g_source_remove(sigint);
   cameras_.clear();
+  storage_watch_.reset();
   pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
   catalog_.reset();  // applies what is queued
   log_->info("stopped");
@@ -83,6 +116,7 @@ int RecorderDaemon::run() {
 void RecorderDaemon::begin_shutdown(const char* why) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  log_health();
   log_->info("{}: finalising open segments", why);
   cameras_running_ = cameras_.size();
   // A camera that cannot finalise in time (stuck network) must not hold the others' exit.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "recorder/app/storage_watch.h"
 #include "recorder/camera/camera_supervisor.h"
 #include "recorder/catalog/catalog_writer.h"
 #include "recorder/catalog/storage_identity.h"
@@ -26,17 +27,24 @@ class RecorderDaemon {
   // Asks a running daemon to stop as on SIGTERM (from the loop's thread, e.g. a test's timer).
   void stop() { begin_shutdown("stop requested"); }
   catalog::CatalogWriter& catalog() { return *catalog_; }
+  StorageHealth storage_health() const { return storage_watch_->health(); }
+  // One line for the log: cameras recording, free space, oldest footage, deletions, alarm.
+  std::string health_summary() const;
 
  private:
   void begin_shutdown(const char* why);
   void finish_shutdown();
   void check_wall_clock();
+  void log_health();
 
   config::Config config_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<catalog::StorageLock> storage_lock_;
   std::shared_ptr<catalog::CatalogWriter> catalog_;
+  retention::FilesystemSpace disk_;
+  std::unique_ptr<StorageWatch> storage_watch_;
+  guint health_timer_ = 0;
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};
   guint clock_timer_ = 0;
   std::vector<std::unique_ptr<camera::CameraSupervisor>> cameras_;

@@ -100,6 +100,20 @@ class Catalog {
   std::vector<Segment> segments_with_files();
   // The oldest segments that retention may delete at `now`: not protected, not being written.
   std::vector<Segment> deletable_segments(Micros now, int limit, const std::string& camera_id = "");
+  // Deletes a segment's file and row in the crash-safe order of docs/durability.md (C3) and counts it
+  // under `cause`. Returns the bytes freed.
+  std::int64_t delete_segment(const Segment& segment, const std::string& cause);
+  // Bytes of segments that ended in (since_us, now]: the observed write rate's numerator.
+  std::int64_t bytes_written_since(Micros since_us);
+  // Continuous footage of one camera in [from_us, to_us): segments of one run that follow each other
+  // (within `tolerance_us`) merge; different runs never merge, so a clock step shows as two spans.
+  struct Span {
+    Micros start_us = 0;
+    Micros end_us = 0;
+    std::optional<std::int64_t> run_id;
+    int segments = 0;
+  };
+  std::vector<Span> spans(const std::string& camera_id, Micros from_us, Micros to_us, Micros tolerance_us = 1'000'000);
   std::int64_t camera_bytes(const std::string& camera_id);
   std::optional<Micros> oldest_start();
   std::optional<Micros> last_segment_end(const std::string& camera_id);

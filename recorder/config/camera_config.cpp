@@ -35,7 +35,7 @@ Secret read_password_file(const ConfigNode& node, const std::filesystem::path& f
 
 CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& relative_to) {
   node.expect_map_with_keys(
-      {"id", "url", "transport", "username", "password", "password_file", "car", "position"});
+      {"id", "url", "transport", "username", "password", "password_file", "car", "position", "max_bytes"});
   CameraConfig camera;
 
   const ConfigNode id = node.child("id");
@@ -69,6 +69,7 @@ CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& re
 
   if (auto car = node.optional_child("car")) camera.car = static_cast<int>(car->as_integer(1, 99));
   if (auto position = node.optional_child("position")) camera.position = position->as_string();
+  if (auto quota = node.optional_child("max_bytes")) camera.max_bytes = quota->as_byte_size();
   return camera;
 }
 

@@ -12,8 +12,23 @@
 namespace recorder::config {
 namespace {
 
+RetentionConfig read_retention(const ConfigNode& node) {
+  node.expect_map_with_keys({"max_age_days", "min_free_percent", "min_free_bytes", "max_protected_percent",
+                             "check_seconds"});
+  RetentionConfig retention;
+  if (auto days = node.optional_child("max_age_days")) retention.max_age_days = static_cast<int>(days->as_integer(1, 3650));
+  if (auto percent = node.optional_child("min_free_percent"))
+    retention.min_free_percent = static_cast<int>(percent->as_integer(0, 90));
+  if (auto bytes = node.optional_child("min_free_bytes")) retention.min_free_bytes = bytes->as_byte_size();
+  if (auto percent = node.optional_child("max_protected_percent"))
+    retention.max_protected_percent = static_cast<int>(percent->as_integer(0, 100));
+  if (auto seconds = node.optional_child("check_seconds"))
+    retention.check_seconds = static_cast<int>(seconds->as_integer(1, 3600));
+  return retention;
+}
+
 StorageConfig read_storage(const ConfigNode& node) {
-  node.expect_map_with_keys({"path", "segment_seconds"});
+  node.expect_map_with_keys({"path", "segment_seconds", "retention"});
   StorageConfig storage;
   const ConfigNode path = node.child("path");
   storage.path = path.as_string();
@@ -21,6 +36,7 @@ StorageConfig read_storage(const ConfigNode& node) {
   if (storage.path.is_relative()) path.fail("must be an absolute path");
   if (auto seconds = node.optional_child("segment_seconds"))
     storage.segment_seconds = static_cast<int>(seconds->as_integer(2, 3600));
+  if (auto retention = node.optional_child("retention")) storage.retention = read_retention(*retention);
   return storage;
 }
 

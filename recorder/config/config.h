@@ -34,12 +34,23 @@ struct CameraConfig {
   Secret password;                 // from `password` or read from `password_file` at load
   std::optional<int> car;          // which car of the train (documentation, API listing)
   std::string position;            // where in the car, e.g. "door 1A"
+  std::optional<std::uint64_t> max_bytes;  // quota: oldest footage of this camera goes beyond it
+};
+
+// How long footage is kept and how much room it may take (storage.retention).
+struct RetentionConfig {
+  int max_age_days = 28;               // privacy: the Dutch norm for camera footage
+  int min_free_percent = 5;            // free-space floor, as a share of the disk ...
+  std::uint64_t min_free_bytes = 0;    // ... or in bytes; the larger floor applies
+  int max_protected_percent = 25;      // protecting beyond this share of the disk is refused
+  int check_seconds = 10;              // how often retention looks at the disk
 };
 
 // Where and how footage is written.
 struct StorageConfig {
   std::filesystem::path path;
   int segment_seconds = 60;
+  RetentionConfig retention;
 };
 
 struct Config {

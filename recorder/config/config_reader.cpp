@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <fmt/format.h>
 
 namespace recorder::config {
@@ -54,6 +55,23 @@ long long ConfigNode::as_integer(long long min, long long max) const {
     fail(fmt::format("must be a whole number, not '{}'", text));
   if (value < min || value > max) fail(fmt::format("must be between {} and {}, not {}", min, max, value));
   return value;
+}
+
+std::uint64_t ConfigNode::as_byte_size() const {
+  const std::string text = as_string();
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string unit(end, text.data() + text.size());
+  int shift = -1;
+  if (unit.empty() || unit == "B") shift = 0;
+  else if (unit == "K" || unit == "KiB") shift = 10;
+  else if (unit == "M" || unit == "MiB") shift = 20;
+  else if (unit == "G" || unit == "GiB") shift = 30;
+  else if (unit == "T" || unit == "TiB") shift = 40;
+  if (ec != std::errc() || end == text.data() || shift < 0)
+    fail(fmt::format("must be a size such as 500M, 20G or 2T (bytes, or K/M/G/T), not '{}'", text));
+  if (value > (UINT64_MAX >> shift)) fail(fmt::format("'{}' is too large", text));
+  return value << shift;
 }
 
 bool ConfigNode::as_bool() const {

@@ -34,6 +34,8 @@ class ConfigNode {
   std::string as_string() const;                                   // a scalar
   long long as_integer(long long min, long long max) const;       // an integer in [min, max]
   bool as_bool() const;
+  // A size in bytes: a whole number with an optional unit K, M, G or T (powers of 1024): "500M", "2T".
+  std::uint64_t as_byte_size() const;
 
  private:
   YAML::Node node_;
