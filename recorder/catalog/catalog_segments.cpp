@@ -95,7 +95,7 @@ std::vector<Segment> Catalog::segments(const std::string& camera_id, Micros from
   // at most an hour long, which bounds the index scan to the range plus an hour.
   Statement query = db_.prepare(select_segments(
       "WHERE s.camera_id = ? AND s.start_us < ? AND s.start_us > ? - 3600000000 "
-      "AND coalesce(s.end_us, s.start_us) >= ? ORDER BY s.start_us, s.id"));
+      "AND coalesce(s.end_us, s.start_us + 1) > ? ORDER BY s.start_us, s.id"));
   query.bind(1, camera_id).bind(2, to_us).bind(3, from_us).bind(4, from_us);
   return read_segments(query);
 }

@@ -24,14 +24,18 @@ std::optional<FileExtent> file_extent(const std::filesystem::path& file) {
     if (!in.read(reinterpret_cast<char*>(header), 8)) break;
     std::uint64_t box = (std::uint64_t(header[0]) << 24) | (std::uint64_t(header[1]) << 16) |
                         (std::uint64_t(header[2]) << 8) | header[3];
+    std::uint64_t header_size = 8;
     if (box == 1) {
       if (!in.read(reinterpret_cast<char*>(header) + 8, 8)) break;
       box = 0;
       for (int i = 8; i < 16; ++i) box = (box << 8) | header[i];
+      header_size = 16;
     } else if (box == 0) {
       box = size - offset;  // "to the end of the file": whole by definition
     }
-    if (box < 8 || offset + box > size) break;  // torn: the box claims more than was written
+    // Torn (the box claims more than was written) or damaged (smaller than its own header). Compared
+    // without adding, so that a huge damaged size cannot wrap around and restart the walk.
+    if (box < header_size || box > size - offset) break;
     offset += box;
     extent.complete_size = offset;
   }
