@@ -21,10 +21,10 @@ struct RecordingPipeline::Shared {
   GstElement* splitmux = nullptr;
   std::atomic<std::int64_t> last_video_ns{-1};  // monotonic, nanoseconds since the clock's epoch
 
-  // When the most recent key frames arrived (time stamp -> wall clock), to date the segments that
+  // When the most recent key frames arrived (time stamp -> monotonic time), to date the segments that
   // start on them. Guarded by key_frame_mutex; written by the video streaming thread.
   std::mutex key_frame_mutex;
-  std::deque<std::pair<GstClockTime, WallTime>> key_frame_arrivals;
+  std::deque<std::pair<GstClockTime, MonotonicTime>> key_frame_arrivals;
   std::deque<GstClockTime> key_frame_running_times;  // since the start of the open segment
 
   std::mutex mutex;  // guards the members below (select-stream and pad-added run on other threads)
@@ -89,7 +89,7 @@ void note_key_frame(Shared& shared, const GstSegment* segment, GstBuffer* buffer
   if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return;
   std::lock_guard lock(shared.key_frame_mutex);
   const GstClockTime timestamp = GST_BUFFER_DTS_OR_PTS(buffer);
-  shared.key_frame_arrivals.emplace_back(timestamp, shared.clock->wall_now());
+  shared.key_frame_arrivals.emplace_back(timestamp, shared.clock->monotonic_now());
   if (segment != nullptr) {
     const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, timestamp);
     if (GST_CLOCK_TIME_IS_VALID(running)) shared.key_frame_running_times.push_back(running);
@@ -189,15 +189,19 @@ void on_no_more_pads(GstElement* source, gpointer data) {
 
 // splitmuxsink names a file only after it has collected a whole GOP, seconds after its first frame:
 // the name must say when the footage starts, so look up when that key frame arrived.
+// The key frame's age is measured on the monotonic clock and subtracted from the wall clock now, so
+// that a segment named after a wall-clock step is dated by the corrected clock.
 gchar* on_format_location(GstElement*, guint, GstSample* first_sample, gpointer data) {
   const SharedRef& shared = shared_of(data);
-  WallTime start = shared->clock->wall_now();
+  const WallTime now = shared->clock->wall_now();
+  const MonotonicTime monotonic_now = shared->clock->monotonic_now();
+  WallTime start = now;
   GstBuffer* first = first_sample ? gst_sample_get_buffer(first_sample) : nullptr;
   if (first != nullptr) {
     const GstClockTime position = GST_BUFFER_DTS_OR_PTS(first);
     std::lock_guard lock(shared->key_frame_mutex);
     for (const auto& [timestamp, arrived] : shared->key_frame_arrivals)
-      if (timestamp == position) start = arrived;
+      if (timestamp == position) start = now - std::chrono::duration_cast<WallTime::duration>(monotonic_now - arrived);
   }
   return g_strdup(shared->settings.segment_path(start).c_str());
 }
