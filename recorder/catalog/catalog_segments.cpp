@@ -33,7 +33,8 @@ std::string select_segments(const std::string& where) {
   return std::string("SELECT ") + segment_columns + " FROM segments s " + where;
 }
 
-// A segment is protected while an incident in force covers its camera and overlaps its time.
+// A segment is protected while an incident in force covers its camera and overlaps its time. Per segment, this
+// looks the camera's incidents up in incident_cameras_by_camera (schema step 3).
 constexpr const char* is_protected =
     "EXISTS (SELECT 1 FROM incidents i JOIN incident_cameras ic ON ic.incident_id = i.id "
     "WHERE ic.camera_id = s.camera_id AND i.start_us < coalesce(s.end_us, s.start_us + 1) "
@@ -135,12 +136,20 @@ std::optional<Micros> Catalog::last_segment_end(const std::string& camera_id) {
 }
 
 std::int64_t Catalog::protected_bytes(Micros now, const Incident* extra) {
-  // Footage protected now, or by `extra`, counted once even when several incidents cover it.
-  std::string sql = std::string("SELECT coalesce(sum(s.bytes), 0) FROM segments s WHERE s.state != 'lost' AND (") +
-                    is_protected;
+  // Footage protected now, or by `extra`, counted once even when several incidents cover it. The query starts
+  // from the incidents and reaches their segments through segments_by_camera_time: segments are at most an hour
+  // long (as in segments()), so only those starting in (incident start - 1 h, incident end) can overlap. The
+  // overlap test itself is is_protected's. `IN` counts a segment covered by several incidents once.
+  std::string sql =
+      "SELECT coalesce(sum(s.bytes), 0) FROM segments s WHERE s.state != 'lost' AND s.id IN ("
+      "SELECT p.id FROM incidents i JOIN incident_cameras ic ON ic.incident_id = i.id "
+      "JOIN segments p ON p.camera_id = ic.camera_id AND p.start_us < i.end_us "
+      "AND p.start_us > i.start_us - 3600000000 AND coalesce(p.end_us, p.start_us + 1) > i.start_us "
+      "WHERE i.expires_us IS NULL OR i.expires_us > :now";
   if (extra != nullptr) {
-    sql += " OR (s.start_us < :extra_end AND coalesce(s.end_us, s.start_us + 1) > :extra_start AND s.camera_id IN "
-           "(SELECT value FROM json_each(:extra_cameras)))";
+    sql += " UNION ALL SELECT p.id FROM json_each(:extra_cameras) e JOIN segments p ON p.camera_id = e.value "
+           "AND p.start_us < :extra_end AND p.start_us > :extra_start - 3600000000 "
+           "AND coalesce(p.end_us, p.start_us + 1) > :extra_start";
   }
   sql += ")";
   Statement query = db_.prepare(sql);

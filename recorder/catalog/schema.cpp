@@ -83,6 +83,11 @@ const std::vector<const char*> upgrade_steps = {
       bytes INTEGER NOT NULL
     ) STRICT;
     )sql",
+    // 3: incident cameras by camera, for the protection check retention makes on every segment it passes
+    // (incident_cameras' primary key starts with the incident, which left only a scan of the whole table).
+    R"sql(
+    CREATE INDEX incident_cameras_by_camera ON incident_cameras(camera_id, incident_id);
+    )sql",
 };
 
 }  // namespace
