@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <set>
+#include <unordered_set>
 
 #include "recorder/catalog/segment_file.h"
 #include "recorder/catalog/segment_layout.h"
@@ -86,8 +87,21 @@ struct Reconciler {
     }
   }
 
+  // Every path the catalog holds, whatever the row's state, read in one scan (of the UNIQUE index on `path`)
+  // instead of one look-up per file on disk.
+  std::unordered_set<std::string> known_paths() {
+    std::unordered_set<std::string> paths;
+    Statement count = catalog.database().prepare("SELECT count(*) FROM segments");
+    count.step();
+    paths.reserve(static_cast<std::size_t>(count.integer(0)));  // no rehashing as it fills
+    Statement query = catalog.database().prepare("SELECT path FROM segments");
+    while (query.step()) paths.insert(query.text(0));
+    return paths;
+  }
+
   void adopt_unknown_files() {
     if (!std::filesystem::exists(catalog.storage())) return;
+    const auto known = known_paths();
     for (const auto& camera_dir : std::filesystem::directory_iterator(catalog.storage())) {
       if (!camera_dir.is_directory()) continue;
       for (const auto& entry : std::filesystem::recursive_directory_iterator(camera_dir.path())) {
@@ -95,7 +109,9 @@ struct Reconciler {
         const auto name = parse_segment_file_name(entry.path().filename().string());
         if (!name || name->camera_id != camera_dir.path().filename().string()) continue;
         const std::string relative = catalog.relative(entry.path());
-        if (catalog.segment_by_path(relative)) continue;
+        // A path missing from the snapshot is asked for again: with `in_progress_ok` the running recorder may
+        // have added its row since. Only files without a row pay for this.
+        if (known.contains(relative) || catalog.segment_by_path(relative)) continue;
         const auto modified = std::chrono::file_clock::to_sys(entry.last_write_time());
         if (in_progress_ok && now - to_micros(std::chrono::time_point_cast<WallTime::duration>(modified)) < young_file_us)
           continue;
