@@ -7,6 +7,7 @@
 #include <gst/base/gstbasesink.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "pipelines/mp4_box_tracker.h"
@@ -17,6 +18,8 @@ namespace {
 struct DurableFileSink {
   GstBaseSink parent;
   gchar* location;
+  guint64 reserve_bytes;
+  guint64 bytes_written;
   int fd;
   Mp4BoxTracker* tracker;
 };
@@ -25,7 +28,7 @@ struct DurableFileSinkClass {
   GstBaseSinkClass parent_class;
 };
 
-enum { PROP_0, PROP_LOCATION };
+enum { PROP_0, PROP_LOCATION, PROP_RESERVE_BYTES };
 
 GType durable_file_sink_get_type();
 #define DURABLE_FILE_SINK(obj) (reinterpret_cast<DurableFileSink*>(obj))
@@ -63,6 +66,8 @@ void post_write_error(DurableFileSink* self, const char* what) {
   }
 }
 
+bool would_eat_reserve(DurableFileSink* self, gsize size);
+
 gboolean sink_start(GstBaseSink* base) {
   auto* self = DURABLE_FILE_SINK(base);
   if (self->location == nullptr) {
@@ -87,6 +92,7 @@ gboolean sink_start(GstBaseSink* base) {
                       ("%s: %s", path.parent_path().c_str(), g_strerror(errno)));
     return FALSE;
   }
+  self->bytes_written = 0;
   delete self->tracker;
   self->tracker = new Mp4BoxTracker();
   return TRUE;
@@ -102,6 +108,10 @@ gboolean sink_stop(GstBaseSink* base) {
     }
     close(self->fd);
     self->fd = -1;
+    // A segment that never received a byte (the disk was full, the camera vanished) holds no footage:
+    // leave no empty file behind for recovery to puzzle over.
+    if (self->bytes_written == 0 && self->location != nullptr && unlink(self->location) == 0)
+      sync_directory(std::filesystem::path(self->location).parent_path());
   }
   delete self->tracker;
   self->tracker = nullptr;
@@ -121,11 +131,27 @@ bool write_all(int fd, const guint8* data, gsize size) {
   return true;
 }
 
+// True when writing `size` more bytes would leave less than the reserve free.
+bool would_eat_reserve(DurableFileSink* self, gsize size) {
+  if (self->reserve_bytes == 0) return false;
+  struct statvfs stats {};
+  if (fstatvfs(self->fd, &stats) != 0) return false;
+  const guint64 available = static_cast<guint64>(stats.f_bavail) * stats.f_frsize;
+  return available < self->reserve_bytes + size;
+}
+
 GstFlowReturn sink_render(GstBaseSink* base, GstBuffer* buffer) {
   auto* self = DURABLE_FILE_SINK(base);
+  if (would_eat_reserve(self, gst_buffer_get_size(buffer))) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NO_SPACE_LEFT, ("No space left on the recording disk."),
+                      ("keeping the last %" G_GUINT64_FORMAT " MiB free for the catalog (%s)", self->reserve_bytes >> 20,
+                       self->location));
+    return GST_FLOW_ERROR;
+  }
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_ERROR;
   const bool written = write_all(self->fd, map.data, map.size);
+  if (written) self->bytes_written += map.size;
   const int completed = written ? self->tracker->feed(map.data, map.size) : 0;
   gst_buffer_unmap(buffer, &map);
   if (!written) {
@@ -152,21 +178,21 @@ gboolean sink_query(GstBaseSink* base, GstQuery* query) {
 
 void sink_set_property(GObject* object, guint id, const GValue* value, GParamSpec* spec) {
   auto* self = DURABLE_FILE_SINK(object);
-  if (id != PROP_LOCATION) {
+  if (id == PROP_LOCATION) {
+    g_free(self->location);
+    self->location = g_value_dup_string(value);
+  } else if (id == PROP_RESERVE_BYTES) {
+    self->reserve_bytes = g_value_get_uint64(value);
+  } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
-    return;
   }
-  g_free(self->location);
-  self->location = g_value_dup_string(value);
 }
 
 void sink_get_property(GObject* object, guint id, GValue* value, GParamSpec* spec) {
   auto* self = DURABLE_FILE_SINK(object);
-  if (id != PROP_LOCATION) {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
-    return;
-  }
-  g_value_set_string(value, self->location);
+  if (id == PROP_LOCATION) g_value_set_string(value, self->location);
+  else if (id == PROP_RESERVE_BYTES) g_value_set_uint64(value, self->reserve_bytes);
+  else G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
 }
 
 void sink_finalize(GObject* object) {
@@ -186,6 +212,10 @@ void durable_file_sink_class_init(DurableFileSinkClass* klass) {
       object_class, PROP_LOCATION,
       g_param_spec_string("location", "Location", "Path of the file to create (must not exist)", nullptr,
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      object_class, PROP_RESERVE_BYTES,
+      g_param_spec_uint64("reserve-bytes", "Reserve bytes", "Free space never to write into (0: none)", 0,
+                          G_MAXUINT64, 0, static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   auto* element_class = GST_ELEMENT_CLASS(klass);
   gst_element_class_set_static_metadata(element_class, "Durable file sink", "Sink/File",
@@ -202,6 +232,8 @@ void durable_file_sink_class_init(DurableFileSinkClass* klass) {
 
 void durable_file_sink_init(DurableFileSink* self) {
   self->location = nullptr;
+  self->reserve_bytes = 0;
+  self->bytes_written = 0;
   self->fd = -1;
   self->tracker = nullptr;
   // Files are written as fast as data comes; there is nothing to synchronise against a clock.

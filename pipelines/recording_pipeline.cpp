@@ -271,7 +271,9 @@ void RecordingPipeline::start() {
   // Fragmented MP4: a file cut short by a power loss plays up to its last complete fragment.
   g_object_set(muxer, "fragment-duration", guint(s.fragment_length.count()), nullptr);
   shared_->splitmux = make("splitmuxsink");
-  g_object_set(shared_->splitmux, "muxer", muxer, "sink", make("durablefilesink"),
+  GstElement* sink = make("durablefilesink");
+  g_object_set(sink, "reserve-bytes", guint64(s.reserve_bytes), nullptr);
+  g_object_set(shared_->splitmux, "muxer", muxer, "sink", sink,
                "max-size-time", guint64(std::chrono::nanoseconds(s.segment_length).count()),
                "send-keyframe-requests", FALSE, nullptr);
 

@@ -48,6 +48,8 @@ struct RecordingSettings {
   std::string password;  // handed to rtspsrc only; never logged
   std::chrono::seconds segment_length{60};
   std::chrono::milliseconds fragment_length{1000};
+  std::uint64_t reserve_bytes = 0;  // free space segment files must never eat into
+
   // Names the file of a segment that starts now; called on a streaming thread.
   std::function<std::filesystem::path(WallTime start)> segment_path;
   // Called on a background thread once the pipeline is fully torn down and its files are closed.

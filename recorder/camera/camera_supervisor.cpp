@@ -83,6 +83,11 @@ void CameraSupervisor::connect() {
   settings.username = camera_.username;
   settings.password = camera_.password.reveal();
   settings.segment_length = std::chrono::seconds(storage_.segment_seconds);
+  // Half the retention floor stays free whatever happens: when all footage is protected and the disk
+  // fills, the catalog can still be written and an operator can still lift a protection.
+  std::error_code no_space_info;
+  const auto space = std::filesystem::space(storage_.path, no_space_info);
+  if (!no_space_info) settings.reserve_bytes = config::free_space_floor(storage_.retention, space.capacity) / 2;
   settings.segment_path = [root = storage_.path, id = camera_.id](WallTime start) {
     return catalog::segment_path(root, id, start);
   };

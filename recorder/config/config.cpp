@@ -42,6 +42,10 @@ StorageConfig read_storage(const ConfigNode& node) {
 
 }  // namespace
 
+std::uint64_t free_space_floor(const RetentionConfig& retention, std::uint64_t capacity) {
+  return std::max<std::uint64_t>(retention.min_free_bytes, capacity / 100 * static_cast<std::uint64_t>(retention.min_free_percent));
+}
+
 Config parse_config(const std::string& yaml_text, const std::string& origin,
                     const std::filesystem::path& relative_to) {
   YAML::Node document;

@@ -46,6 +46,9 @@ struct RetentionConfig {
   int check_seconds = 10;              // how often retention looks at the disk
 };
 
+// The free space retention keeps on a disk of `capacity` bytes: the larger of the two floors.
+std::uint64_t free_space_floor(const RetentionConfig& retention, std::uint64_t capacity);
+
 // Where and how footage is written.
 struct StorageConfig {
   std::filesystem::path path;

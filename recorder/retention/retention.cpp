@@ -83,7 +83,7 @@ RetentionOutcome Retention::run(catalog::Catalog& catalog, catalog::Micros now) 
   outcome.deleted["quota"] = delete_over_quota(catalog, now);
 
   const DiskSpace disk = disk_.space(storage_.path);
-  outcome.floor_bytes = std::max<std::uint64_t>(policy.min_free_bytes, disk.capacity / 100 * policy.min_free_percent);
+  outcome.floor_bytes = config::free_space_floor(policy, disk.capacity);
   // Stay ahead of need: keep room for what the cameras write until the next pass and one more segment.
   const double rate = static_cast<double>(catalog.bytes_written_since(now - rate_window_us)) / (rate_window_us / 1e6);
   outcome.headroom_bytes = static_cast<std::uint64_t>(rate * (policy.check_seconds + storage_.segment_seconds));

@@ -42,10 +42,11 @@ Camsim::Camsim(const std::string& name, const CamsimOptions& o, const std::files
 }
 
 std::filesystem::path write_recorder_config(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
-                                            int segment_seconds) {
+                                            int segment_seconds, const std::string& storage_extra) {
   const auto config = dir / "recorder.yaml";
   std::ofstream out(config);
-  out << "storage:\n  path: " << (dir / "storage").string() << "\n  segment_seconds: " << segment_seconds << "\n";
+  out << "storage:\n  path: " << (dir / "storage").string() << "\n  segment_seconds: " << segment_seconds << "\n"
+      << storage_extra;
   out << "log_level: debug\ncameras:\n";
   for (const auto& c : cameras) {
     out << "  - id: " << c.id << "\n    url: " << c.url << "\n    transport: " << c.transport << "\n";
@@ -69,8 +70,8 @@ int run_recorderctl(const std::filesystem::path& dir, const std::vector<std::str
 }
 
 RecorderRun::RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
-                         int segment_seconds, bool initialise_storage)
-    : dir_(dir), storage_(dir / "storage"), config_(write_recorder_config(dir, cameras, segment_seconds)) {
+                         int segment_seconds, bool initialise_storage, const std::string& storage_extra)
+    : dir_(dir), storage_(dir / "storage"), config_(write_recorder_config(dir, cameras, segment_seconds, storage_extra)) {
   if (initialise_storage) {
     std::string output;
     if (run_recorderctl(dir, {"storage", "init", "--config", config_.string()}, &output) != 0)

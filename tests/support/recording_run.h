@@ -60,8 +60,9 @@ struct CameraEntry {
 };
 
 // Writes <dir>/recorder.yaml for `cameras`, storage in <dir>/storage; returns the config file.
+// `storage_extra`: more YAML lines under `storage:` (indented by two spaces), e.g. a retention block.
 std::filesystem::path write_recorder_config(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras,
-                                            int segment_seconds);
+                                            int segment_seconds, const std::string& storage_extra = "");
 
 // Runs recorderctl with `args`; returns the exit code and puts stdout+stderr in `output`.
 int run_recorderctl(const std::filesystem::path& dir, const std::vector<std::string>& args, std::string* output);
@@ -70,7 +71,7 @@ int run_recorderctl(const std::filesystem::path& dir, const std::vector<std::str
 class RecorderRun {
  public:
   RecorderRun(const std::filesystem::path& dir, const std::vector<CameraEntry>& cameras, int segment_seconds,
-              bool initialise_storage = true);
+              bool initialise_storage = true, const std::string& storage_extra = "");
   Process& process() { return *process_; }
   const std::filesystem::path& storage() const { return storage_; }
   const std::filesystem::path& config() const { return config_; }
