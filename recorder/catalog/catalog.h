@@ -98,8 +98,10 @@ class Catalog {
   std::vector<Segment> segments(const std::string& camera_id, Micros from_us, Micros to_us);
   // Every segment row that should have a file (writing, complete, recovered).
   std::vector<Segment> segments_with_files();
-  // The oldest segments that retention may delete at `now`: not protected, not being written.
-  std::vector<Segment> deletable_segments(Micros now, int limit, const std::string& camera_id = "");
+  // The oldest segments that retention may delete at `now`: not protected, not being written; with
+  // `ended_before_us`, only those that ended before it.
+  std::vector<Segment> deletable_segments(Micros now, int limit, const std::string& camera_id = "",
+                                          std::optional<Micros> ended_before_us = std::nullopt);
   // Deletes a segment's file and row in the crash-safe order of docs/durability.md (C3) and counts it
   // under `cause`. Returns the bytes freed.
   std::int64_t delete_segment(const Segment& segment, const std::string& cause);

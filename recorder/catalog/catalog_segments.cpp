@@ -106,13 +106,16 @@ std::vector<Segment> Catalog::segments_with_files() {
   return read_segments(query);
 }
 
-std::vector<Segment> Catalog::deletable_segments(Micros now, int limit, const std::string& camera_id) {
+std::vector<Segment> Catalog::deletable_segments(Micros now, int limit, const std::string& camera_id,
+                                                 std::optional<Micros> ended_before_us) {
   const std::string camera_filter = camera_id.empty() ? "" : "AND s.camera_id = :camera ";
+  const std::string age_filter = ended_before_us ? "AND coalesce(s.end_us, s.start_us) < :ended_before " : "";
   Statement query = db_.prepare(select_segments(
-      std::string("WHERE s.state IN ('complete', 'recovered', 'lost') ") + camera_filter + "AND NOT " + is_protected +
-      " ORDER BY s.start_us, s.id LIMIT :limit"));
+      std::string("WHERE s.state IN ('complete', 'recovered', 'lost') ") + camera_filter + age_filter + "AND NOT " +
+      is_protected + " ORDER BY s.start_us, s.id LIMIT :limit"));
   query.bind(query.parameter(":now"), now).bind(query.parameter(":limit"), std::int64_t{limit});
   if (!camera_id.empty()) query.bind(query.parameter(":camera"), camera_id);
+  if (ended_before_us) query.bind(query.parameter(":ended_before"), *ended_before_us);
   return read_segments(query);
 }
 

@@ -18,19 +18,17 @@ Retention::Retention(const config::StorageConfig& storage, std::map<std::string,
     : storage_(storage), quotas_(std::move(camera_quotas)), disk_(disk) {}
 
 int Retention::delete_by_age(catalog::Catalog& catalog, catalog::Micros now) {
+  // A segment goes when all of it is older than the limit; one camera's segment that straddles the
+  // limit must not hold back another camera's older footage, so the filter is on the end, in SQL.
   const catalog::Micros cutoff = now - std::int64_t{storage_.retention.max_age_days} * 86'400'000'000LL;
   int deleted = 0;
   for (;;) {
-    const auto candidates = catalog.deletable_segments(now, batch);
-    int this_round = 0;
+    const auto candidates = catalog.deletable_segments(now, batch, "", cutoff);
     for (const auto& segment : candidates) {
-      // A segment goes when all of it is older than the limit.
-      if (segment.end_us.value_or(segment.start_us) >= cutoff) return deleted;
       catalog.delete_segment(segment, "age");
       ++deleted;
-      ++this_round;
     }
-    if (this_round < batch) return deleted;
+    if (static_cast<int>(candidates.size()) < batch) return deleted;
   }
 }
 
@@ -66,12 +64,14 @@ int Retention::delete_for_space(catalog::Catalog& catalog, catalog::Micros now, 
     std::uint64_t freed = 0;
     for (const auto& segment : candidates) {
       if (available + freed >= wanted_free) break;
-      freed += static_cast<std::uint64_t>(std::max<std::int64_t>(0, catalog.delete_segment(segment, "space")));
+      const auto bytes = catalog.delete_segment(segment, "space");
       ++deleted;
+      if (bytes <= 0) continue;
+      freed += static_cast<std::uint64_t>(bytes);
+      // If deleting does not show on the disk (the space is held by an open file or another writer),
+      // deleting more would only lose footage: stop, and let the next pass look again.
+      if (disk_.space(storage_.path).available <= available) return deleted;
     }
-    // If deleting did not show on the disk (space held by something else), deleting more would only lose
-    // footage: stop and let the next pass look again.
-    if (disk_.space(storage_.path).available <= available && freed > 0) break;
   }
   return deleted;
 }

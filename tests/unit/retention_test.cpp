@@ -305,9 +305,6 @@ TEST_F(RetentionTest, ExpiredProtectionReturnsFootageToAgeRetention) {
 }
 
 TEST_F(RetentionTest, AgeStraddlingSegmentOfOneCameraDoesNotShieldOlderFootageOfAnother) {
-  GTEST_SKIP() << "known bug: Retention::delete_by_age stops at the first candidate (by start time) that is not "
-                  "entirely past the cut-off, so an entirely old segment of another camera that starts later "
-                  "survives the pass";
   // c01's segment starts first and straddles the cut-off; c02's starts later but is entirely older.
   const auto straddling = segment("c01", cutoff - 50 * second, minute, 1000);
   const auto short_old = segment("c02", cutoff - 40 * second, 10 * second, 1000);
@@ -625,9 +622,6 @@ TEST_F(RetentionTest, SpacePassStopsWhenDeletingDoesNotFreeDiskSpaceEvenIfTheSho
 }
 
 TEST_F(RetentionTest, SpacePassDoesNotDeleteAllFootageWhenDeletingDoesNotFreeDiskSpace) {
-  GTEST_SKIP() << "known bug: Retention::delete_for_space deletes a whole batch (up to 64 segments) covering the "
-                  "shortfall before it checks that deleting shows on the disk; with fewer deletable segments than "
-                  "the shortfall, one pass deletes all of them";
   disk().capacity = 1'000'000;  // floor 100'000
   segments("c01", now - 2 * day, 20, 1'000);
   segments("c02", now - 2 * day + 30 * second, 20, 1'000);  // 40'000 bytes, less than the shortfall
