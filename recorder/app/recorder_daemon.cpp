@@ -44,11 +44,31 @@ RecorderDaemon::~RecorderDaemon() {
   if (loop_ != nullptr) g_main_loop_unref(loop_);
 }
 
+std::vector<RecorderDaemon::CameraHealth> RecorderDaemon::camera_health() const {
+  std::vector<CameraHealth> result;
+  for (const auto& camera : cameras_)
+    result.push_back({camera->id(), camera->state(), camera->last_segment_at(), camera->last_failure()});
+  return result;
+}
+
 std::string RecorderDaemon::health_summary() const {
   int recording = 0;
-  for (const auto& camera : cameras_) recording += camera->state() == camera::CameraState::Recording;
+  std::string down;
+  for (const auto& camera : camera_health()) {
+    if (camera.state == camera::CameraState::Recording) {
+      ++recording;
+      continue;
+    }
+    const auto silent = camera.last_segment_at
+                            ? fmt::format("{:.0f} s", std::chrono::duration<double>(clock_.wall_now() -
+                                                                                    *camera.last_segment_at).count())
+                            : std::string("never recorded");
+    down += fmt::format("{}{} ({}, {}{})", down.empty() ? "" : ", ", camera.id, camera::to_string(camera.state), silent,
+                        camera.failure.empty() ? "" : ": " + camera.failure);
+  }
   const StorageHealth storage = storage_watch_->health();
   std::string line = fmt::format("{}/{} cameras recording", recording, cameras_.size());
+  if (!down.empty()) line += "; not recording: " + down;
   if (!storage.checked) return line;
   const auto& disk = storage.last_pass.disk;
   line += fmt::format("; {} MiB free of {} MiB (floor {} MiB)", disk.available >> 20, disk.capacity >> 20,

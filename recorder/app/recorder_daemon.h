@@ -28,6 +28,14 @@ class RecorderDaemon {
   void stop() { begin_shutdown("stop requested"); }
   catalog::CatalogWriter& catalog() { return *catalog_; }
   StorageHealth storage_health() const { return storage_watch_->health(); }
+  // Per camera: state, when its footage last reached the disk, and why it is down if it is.
+  struct CameraHealth {
+    std::string id;
+    camera::CameraState state;
+    std::optional<WallTime> last_segment_at;
+    std::string failure;
+  };
+  std::vector<CameraHealth> camera_health() const;
   // One line for the log: cameras recording, free space, oldest footage, deletions, alarm.
   std::string health_summary() const;
 

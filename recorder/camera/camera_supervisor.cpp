@@ -211,6 +211,7 @@ void CameraSupervisor::on_segment_opened(const std::filesystem::path& file, std:
   catalog_->segment_opened(camera_.id, file, name ? name->start : clock_.wall_now());
   open_segment_ = file;
   open_segment_start_ = running_time;
+  last_segment_at_ = clock_.wall_now();
 }
 
 void CameraSupervisor::on_segment_closed(const std::filesystem::path& file, std::chrono::nanoseconds running_time) {
@@ -218,6 +219,7 @@ void CameraSupervisor::on_segment_closed(const std::filesystem::path& file, std:
   if (file != open_segment_ || !pipeline_) return;
   const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(running_time - open_segment_start_);
   catalog_->segment_closed(file, duration.count(), pipeline_->take_key_frames(open_segment_start_, running_time));
+  last_segment_at_ = clock_.wall_now();
   open_segment_.clear();
 }
 

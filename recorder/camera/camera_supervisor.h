@@ -34,6 +34,10 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   // Finalises the open segment; `on_stopped` runs once the camera is Stopped.
   void stop(std::function<void()> on_stopped);
   CameraState state() const { return state_; }
+  // When footage of this camera last reached the disk (a segment opened or closed); nullopt before.
+  std::optional<WallTime> last_segment_at() const { return last_segment_at_; }
+  // Why the camera is not recording, while it is not ("" when it is, or before its first failure).
+  const std::string& last_failure() const { return last_failure_; }
   const std::string& id() const { return camera_.id; }
 
   void on_pipeline_failed(const pipelines::PipelineFailure& failure) override;
@@ -71,6 +75,7 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   MonotonicTime last_tick_{};
   std::filesystem::path open_segment_;          // the segment being written, and where it starts
   std::chrono::nanoseconds open_segment_start_{0};
+  std::optional<WallTime> last_segment_at_;
 
   Backoff network_backoff_{std::chrono::milliseconds(250), std::chrono::milliseconds(2000)};
   // A camera that refuses our password will refuse it again: retry slowly, and do not lock its account.

@@ -93,6 +93,11 @@ TEST(Recording, WrongPasswordBacksOffWithAnAuthenticationErrorWhileOthersRecord)
   EXPECT_NE(log.find("[camera locked] connecting -> backoff: authentication error"), std::string::npos);
   EXPECT_NE(log.find("authentication error"), std::string::npos) << log;
   EXPECT_EQ(log.find("[camera locked] recording\n"), std::string::npos);
+  // The health line names the camera that is down and why.
+  EXPECT_NE(log.find("health: 1/2 cameras recording; not recording: locked (backoff, never recorded: "
+                     "authentication error"),
+            std::string::npos)
+      << log;
   EXPECT_TRUE(segments_of(recorder.storage(), "locked").empty());
   const auto good = segments_of(recorder.storage(), "good");
   ASSERT_FALSE(good.empty());

@@ -17,3 +17,20 @@ TEST(Backoff, DoublesUpToTheCapAndStartsOverAfterReset) {
   backoff.reset();
   EXPECT_EQ(backoff.next(), 250ms);
 }
+
+#include "recorder/core/clock_step_detector.h"
+
+TEST(ClockStepDetector, ReportsStepsBeyondTheThresholdBothWaysAndNotSteadyTime) {
+  recorder::ClockStepDetector detector(std::chrono::seconds(2));
+  const recorder::WallTime wall0 = std::chrono::system_clock::now();
+  const recorder::MonotonicTime mono0{};
+  EXPECT_FALSE(detector.check(wall0, mono0));                             // first look: nothing to compare
+  EXPECT_FALSE(detector.check(wall0 + 500ms, mono0 + 500ms));             // time passing is no step
+  EXPECT_FALSE(detector.check(wall0 + 2500ms, mono0 + 1000ms));           // 1.5 s slew: under the threshold
+  const auto forward = detector.check(wall0 + 33500ms, mono0 + 1500ms);   // +30.5 s
+  ASSERT_TRUE(forward);
+  EXPECT_EQ(*forward, 30500ms);
+  const auto back = detector.check(wall0 + 4000ms, mono0 + 2000ms);       // -30 s
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, -30000ms);
+}
