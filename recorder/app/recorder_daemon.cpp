@@ -7,6 +7,7 @@
 
 #include "pipelines/durable_file_sink.h"
 #include "recorder/catalog/recovery.h"
+#include "recorder/core/loop_timer.h"
 
 namespace recorder::app {
 
@@ -105,24 +106,19 @@ int RecorderDaemon::run() {
   storage_watch_->start();  // the first pass is queued before any segment row
   for (auto& camera : cameras_) camera->start();
   check_wall_clock();
-  health_timer_ = g_timeout_add_seconds(
-      300,
-      [](gpointer self) -> gboolean {
-        static_cast<RecorderDaemon*>(self)->log_health();
-        return G_SOURCE_CONTINUE;
-      },
-      this);
-  clock_timer_ = g_timeout_add(
-      500,
-      [](gpointer self) -> gboolean {
-        static_cast<RecorderDaemon*>(self)->check_wall_clock();
-        return G_SOURCE_CONTINUE;
-      },
-      this);
+  health_timer_ = run_after(std::chrono::minutes(5), [this] {
+    log_health();
+    return true;
+  });
+  clock_timer_ = run_after(std::chrono::milliseconds(500), [this] {
+    check_wall_clock();
+    return true;
+  });
   g_main_loop_run(loop_);
 
   g_source_remove(clock_timer_);
   g_source_remove(health_timer_);
+  if (shutdown_timer_ != 0) g_source_remove(shutdown_timer_);
   g_source_remove(sigterm);
   g_source_remove(sigint);
   cameras_.clear();
@@ -140,15 +136,12 @@ void RecorderDaemon::begin_shutdown(const char* why) {
   log_->info("{}: finalising open segments", why);
   cameras_running_ = cameras_.size();
   // A camera that cannot finalise in time (stuck network) must not hold the others' exit.
-  g_timeout_add(
-      static_cast<guint>(shutdown_finalise_budget.count()),
-      [](gpointer self) -> gboolean {
-        auto* daemon = static_cast<RecorderDaemon*>(self);
-        daemon->log_->warn("{} camera(s) did not finalise in time; stopping anyway", daemon->cameras_running_);
-        daemon->finish_shutdown();
-        return G_SOURCE_REMOVE;
-      },
-      this);
+  shutdown_timer_ = run_after(shutdown_finalise_budget, [this] {
+    shutdown_timer_ = 0;
+    log_->warn("{} camera(s) did not finalise in time; stopping anyway", cameras_running_);
+    finish_shutdown();
+    return false;
+  });
   for (auto& camera : cameras_) {
     camera->stop([this] {
       if (--cameras_running_ == 0) finish_shutdown();

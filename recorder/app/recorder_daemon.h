@@ -55,6 +55,7 @@ class RecorderDaemon {
   guint health_timer_ = 0;
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};
   guint clock_timer_ = 0;
+  guint shutdown_timer_ = 0;
   std::vector<std::unique_ptr<camera::CameraSupervisor>> cameras_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;

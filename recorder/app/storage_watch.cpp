@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "recorder/core/loop_timer.h"
+
 namespace recorder::app {
 namespace {
 
@@ -29,13 +31,10 @@ StorageWatch::~StorageWatch() {
 
 void StorageWatch::start() {
   schedule_pass();
-  timer_ = g_timeout_add_seconds(
-      static_cast<guint>(check_seconds_),
-      [](gpointer self) -> gboolean {
-        static_cast<StorageWatch*>(self)->schedule_pass();
-        return G_SOURCE_CONTINUE;
-      },
-      this);
+  timer_ = run_after(std::chrono::seconds(check_seconds_), [this] {
+    schedule_pass();
+    return true;
+  });
 }
 
 StorageHealth StorageWatch::health() const {

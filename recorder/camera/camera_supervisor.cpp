@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "recorder/catalog/segment_layout.h"
+#include "recorder/core/loop_timer.h"
 
 namespace recorder::camera {
 
@@ -29,15 +30,6 @@ const char* describe(pipelines::FailureKind kind) {
     case pipelines::FailureKind::Other: return "error";
   }
   return "error";
-}
-
-// Runs `callback` on the default main context after `delay`, again while it returns true.
-guint add_timer(std::chrono::milliseconds delay, std::function<bool()> callback) {
-  using Callback = std::function<bool()>;
-  return g_timeout_add_full(
-      G_PRIORITY_DEFAULT, static_cast<guint>(delay.count()),
-      [](gpointer data) -> gboolean { return (*static_cast<Callback*>(data))() ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE; },
-      new Callback(std::move(callback)), [](gpointer data) { delete static_cast<Callback*>(data); });
 }
 
 }  // namespace
@@ -67,7 +59,7 @@ void CameraSupervisor::enter(CameraState next) {
 }
 
 void CameraSupervisor::start() {
-  watchdog_timer_ = add_timer(timings_.tick, [this] {
+  watchdog_timer_ = run_after(timings_.tick, [this] {
     check_watchdog();
     return true;
   });
@@ -134,7 +126,7 @@ void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reas
     log_->debug("retry failed: {}", summary);
   }
   enter(CameraState::Backoff);
-  retry_timer_ = add_timer(delay, [this] {
+  retry_timer_ = run_after(delay, [this] {
     retry_timer_ = 0;  // this one-shot timer is gone once it returns false
     connect();
     return false;
