@@ -7,6 +7,7 @@
 
 #include "recorder/config/camera_config.h"
 #include "recorder/config/config_reader.h"
+#include "recorder/config/network_config.h"
 #include "recorder/core/logging.h"
 
 namespace recorder::config {
@@ -55,11 +56,15 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
     throw ConfigError(fmt::format("{}:{}: not valid YAML: {}", origin, e.mark.line + 1, e.msg));
   }
   const ConfigNode root(document, "", origin);
-  root.expect_map_with_keys({"storage", "cameras", "log_level"});
+  root.expect_map_with_keys({"storage", "cameras", "network", "log_level"});
 
   Config config;
   config.storage = read_storage(root.child("storage"));
   config.cameras = read_cameras(root.child("cameras"), relative_to);
+  if (auto network = root.optional_child("network")) {
+    config.network = read_network(*network);
+    check_cameras_in_segment(root.child("cameras"), config.cameras, *config.network);
+  }
   if (auto level = root.optional_child("log_level")) {
     config.log_level = level->as_string();
     static const char* const levels[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};

@@ -56,9 +56,21 @@ struct StorageConfig {
   RetentionConfig retention;
 };
 
+// The camera segment and what the recorder's firewall lets through (network:, docs/firewall.md).
+struct NetworkConfig {
+  std::vector<std::string> camera_interfaces;   // interfaces (or VLAN interfaces) of the camera segment
+  std::vector<std::string> camera_subnets;      // normalised prefixes, IPv4 and/or IPv6: "192.0.2.0/24"
+  std::vector<std::string> recorder_addresses;  // the recorder's own addresses on that segment
+  bool serve_ntp = false;                       // cameras may ask the recorder for the time (UDP 123)
+  bool serve_dhcp = false;                      // cameras may ask the recorder for an address (UDP 67)
+  int log_group = 5;                            // nflog group of dropped packets, read by the monitor
+  int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
+};
+
 struct Config {
   StorageConfig storage;
   std::vector<CameraConfig> cameras;
+  std::optional<NetworkConfig> network;  // absent: no firewall is applied
   std::string log_level = "info";
 };
 

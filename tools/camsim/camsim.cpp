@@ -1,17 +1,23 @@
 // camsim: a fleet of simulated RTSP cameras for tests, the demo and benchmarks.
 //   camsim --cameras N --port P [--codec h264|h265] [--resolution WxH] [--fps F] [--bitrate KBPS]
 //          [--gop-seconds S] [--audio] [--user U --password P] [--address A]
-// Each distinct stream is encoded once at start-up; serving costs no encoding.
+//          [--phone-home LIST [--cloud-address A] [--recorder-address A] [--maintenance-port P]
+//           [--phone-home-interval S] [--interface IF]]
+// Each distinct stream is encoded once at start-up; serving costs no encoding. --phone-home makes the cameras
+// also send what real vendors' cameras send (phone_home.h), for the firewall tests.
 
 #include <cstdio>
 #include <cstdlib>
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "camera_server.h"
 #include "encoded_loop.h"
+#include "phone_home.h"
 
 namespace {
 
@@ -19,7 +25,12 @@ namespace {
   if (!problem.empty()) std::cerr << "camsim: " << problem << "\n";
   std::cerr << "usage: camsim [--cameras N] [--port P (0: any)] [--address A] [--codec h264|h265]\n"
                "              [--resolution WxH] [--fps F] [--bitrate KBIT/S] [--gop-seconds S]\n"
-               "              [--loop-seconds S] [--audio] [--user U --password P]\n";
+               "              [--loop-seconds S] [--audio] [--user U --password P]\n"
+               "              [--phone-home LIST|all [--cloud-address A] [--recorder-address A]\n"
+               "               [--maintenance-port P] [--phone-home-interval S] [--interface IF]]\n"
+               "phone-home behaviours:";
+  for (const std::string& name : camsim::phone_home_behaviours()) std::cerr << " " << name;
+  std::cerr << "\n";
   std::exit(problem.empty() ? 0 : 2);
 }
 
@@ -38,6 +49,8 @@ int main(int argc, char** argv) {
   camsim::VideoSpec video;
   camsim::ServerOptions server;
   bool audio = false;
+  const char* phone_home_list = nullptr;
+  camsim::PhoneHomeOptions phone_home_options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> const char* {
@@ -60,10 +73,28 @@ int main(int argc, char** argv) {
     else if (arg == "--audio") audio = true;
     else if (arg == "--user") server.user = value();
     else if (arg == "--password") server.password = value();
+    else if (arg == "--phone-home") phone_home_list = value();
+    else if (arg == "--cloud-address") phone_home_options.cloud_address = value();
+    else if (arg == "--recorder-address") phone_home_options.recorder_address = value();
+    else if (arg == "--maintenance-port")
+      phone_home_options.maintenance_port = static_cast<int>(number(arg, value(), 1, 65535));
+    else if (arg == "--phone-home-interval") phone_home_options.interval_seconds = number(arg, value(), 0.05, 3600);
+    else if (arg == "--interface") phone_home_options.interface = value();
     else if (arg == "--help" || arg == "-h") usage("");
     else usage("unknown option '" + arg + "'");
   }
   if (server.user.empty() != server.password.empty()) usage("--user and --password go together");
+  // Checked before the slow encoding, so that a wrong command line fails at once.
+  std::unique_ptr<camsim::PhoneHome> phone_home;
+  if (phone_home_list != nullptr) {
+    try {
+      phone_home_options.behaviours = camsim::parse_phone_home_list(phone_home_list);
+      phone_home_options.camera_address = server.address;
+      phone_home = std::make_unique<camsim::PhoneHome>(phone_home_options);
+    } catch (const std::invalid_argument& e) {
+      usage(e.what());
+    }
+  }
 
   camsim::EncodedLoop video_loop;
   camsim::EncodedLoop audio_loop;
@@ -90,6 +121,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (int i = 1; i <= server.cameras; ++i) std::cout << cameras.url(i) << "\n";
+  if (phone_home) phone_home->start();  // before "ready": a test that saw "ready" can expect the traffic
   std::cout << "ready" << std::endl;
 
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);

@@ -12,6 +12,10 @@ using Arguments = std::vector<std::string>;
 
 int storage_init(const Arguments& args);
 int check(const Arguments& args);
+int firewall_show(const Arguments& args);
+int firewall_apply(const Arguments& args);
+int firewall_check(const Arguments& args);
+int firewall_attempts(const Arguments& args);
 
 // Shared argument handling: "--config FILE" and flags.
 struct CommonOptions {

@@ -12,7 +12,11 @@ int usage_error(const std::string& problem) {
   if (!problem.empty()) std::cerr << "recorderctl: " << problem << "\n";
   std::cerr << "usage:\n"
                "  recorderctl storage init --config FILE      give a new recording disk its identity\n"
-               "  recorderctl check --config FILE [--repair]  compare catalog and files; exit 1 on findings\n";
+               "  recorderctl check --config FILE [--repair]  compare catalog and files; exit 1 on findings\n"
+               "  recorderctl firewall show --config FILE     print the camera-segment ruleset (input for nft -f)\n"
+               "  recorderctl firewall apply --config FILE    apply it (replaces only its own table)\n"
+               "  recorderctl firewall check --config FILE    compare it with the kernel's; exit 1 on a difference\n"
+               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n";
   return 2;
 }
 
@@ -41,6 +45,13 @@ int main(int argc, char** argv) {
     if (words[0] == "storage" && words.size() > 1 && words[1] == "init")
       return storage_init(Arguments(words.begin() + 2, words.end()));
     if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "firewall" && words.size() > 1) {
+      const Arguments rest(words.begin() + 2, words.end());
+      if (words[1] == "show") return firewall_show(rest);
+      if (words[1] == "apply") return firewall_apply(rest);
+      if (words[1] == "check") return firewall_check(rest);
+      if (words[1] == "attempts") return firewall_attempts(rest);
+    }
     if (words[0] == "--help" || words[0] == "help") return usage_error(""), 0;
     return usage_error("unknown command '" + words[0] + "'");
   } catch (const UsageError& e) {
