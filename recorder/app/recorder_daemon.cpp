@@ -8,6 +8,8 @@
 #include "pipelines/durable_file_sink.h"
 #include "recorder/catalog/recovery.h"
 #include "recorder/core/loop_timer.h"
+#include "recorder/firewall/firewall_plan.h"
+#include "recorder/firewall/ruleset_renderer.h"
 
 namespace recorder::app {
 
@@ -37,12 +39,18 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
 }
 
 RecorderDaemon::~RecorderDaemon() {
+  release_components();
+  if (loop_ != nullptr) g_main_loop_unref(loop_);
+}
+
+void RecorderDaemon::release_components() {
   cameras_.clear();
   storage_watch_.reset();
+  drop_monitor_.reset();  // hands its last counts to the catalog
+  firewall_.reset();      // the table stays in the kernel: cameras stay isolated while we are down
   // Pipelines report their abandoned segments to the catalog as they finish: wait for them first.
   pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
-  catalog_.reset();
-  if (loop_ != nullptr) g_main_loop_unref(loop_);
+  catalog_.reset();  // applies what is queued
 }
 
 std::vector<RecorderDaemon::CameraHealth> RecorderDaemon::camera_health() const {
@@ -80,7 +88,37 @@ std::string RecorderDaemon::health_summary() const {
   }
   for (const auto& [cause, totals] : storage.deletions) line += fmt::format("; deleted for {}: {}", cause, totals.segments);
   if (storage.last_pass.alarm) line += "; ALARM: " + *storage.last_pass.alarm;
+  if (const auto firewall = firewall_state()) {
+    line += firewall->applied ? fmt::format("; firewall applied ({} drift repair(s))", firewall->drift_repairs)
+                              : "; FIREWALL FAULT: " + firewall->fault;
+  }
   return line;
+}
+
+void RecorderDaemon::start_firewall() {
+  if (!config_.network) return;
+  // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
+  try {
+    const auto plan = firewall::plan_firewall(config_);
+    firewall_ = std::make_unique<firewall::FirewallGuard>(firewall::render_ruleset(plan), config_.network->verify_seconds);
+    firewall_->start();
+  } catch (const std::exception& e) {
+    firewall_fault_ = e.what();
+    log_->error("FAULT: cameras are not isolated: {}", e.what());
+  }
+  try {
+    drop_monitor_ = std::make_unique<firewall::DropMonitor>(config_.network->log_group, catalog_, clock_);
+    drop_monitor_->start();
+  } catch (const std::exception& e) {
+    drop_monitor_.reset();
+    log_->error("blocked camera traffic is not being attributed: {}", e.what());
+  }
+}
+
+std::optional<firewall::FirewallState> RecorderDaemon::firewall_state() const {
+  if (!config_.network) return std::nullopt;
+  if (!firewall_) return firewall::FirewallState{false, firewall_fault_, 0, ""};
+  return firewall_->state();
 }
 
 void RecorderDaemon::log_health() { log_->info("health: {}", health_summary()); }
@@ -103,6 +141,7 @@ int RecorderDaemon::run() {
 
   log_->info("recording {} camera(s) into {} ({} s segments)", cameras_.size(), config_.storage.path.string(),
              config_.storage.segment_seconds);
+  start_firewall();           // before the cameras: they are never unfiltered while we record
   storage_watch_->start();  // the first pass is queued before any segment row
   for (auto& camera : cameras_) camera->start();
   check_wall_clock();
@@ -121,10 +160,7 @@ int RecorderDaemon::run() {
   if (shutdown_timer_ != 0) g_source_remove(shutdown_timer_);
   g_source_remove(sigterm);
   g_source_remove(sigint);
-  cameras_.clear();
-  storage_watch_.reset();
-  pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
-  catalog_.reset();  // applies what is queued
+  release_components();
   log_->info("stopped");
   return 0;
 }

@@ -11,6 +11,8 @@
 #include "recorder/catalog/catalog_writer.h"
 #include "recorder/catalog/storage_identity.h"
 #include "recorder/core/clock_step_detector.h"
+#include "recorder/firewall/drop_monitor.h"
+#include "recorder/firewall/firewall_guard.h"
 #include "recorder/config/config.h"
 #include "recorder/core/clock.h"
 
@@ -36,6 +38,8 @@ class RecorderDaemon {
     std::string failure;
   };
   std::vector<CameraHealth> camera_health() const;
+  // The firewall's state; nullopt when no network: block is configured.
+  std::optional<firewall::FirewallState> firewall_state() const;
   // One line for the log: cameras recording, free space, oldest footage, deletions, alarm.
   std::string health_summary() const;
 
@@ -44,6 +48,8 @@ class RecorderDaemon {
   void finish_shutdown();
   void check_wall_clock();
   void log_health();
+  void start_firewall();
+  void release_components();
 
   config::Config config_;
   const Clock& clock_;
@@ -53,6 +59,9 @@ class RecorderDaemon {
   retention::FilesystemSpace disk_;
   std::unique_ptr<StorageWatch> storage_watch_;
   guint health_timer_ = 0;
+  std::unique_ptr<firewall::FirewallGuard> firewall_;
+  std::unique_ptr<firewall::DropMonitor> drop_monitor_;
+  std::string firewall_fault_;  // set when the firewall could not even be planned or watched
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};
   guint clock_timer_ = 0;
   guint shutdown_timer_ = 0;

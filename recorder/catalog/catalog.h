@@ -62,6 +62,17 @@ struct Incident {
   std::optional<Micros> expires_us;
 };
 
+// Packets a camera sent that the firewall dropped, per destination (docs/firewall.md).
+struct NetworkAttempt {
+  std::string camera_id;                        // or "unknown" for an address no camera has
+  std::string protocol;                         // tcp, udp, icmp, icmpv6, or the IP protocol number
+  std::string destination;                      // address
+  std::optional<std::int64_t> destination_port; // port, or the ICMP type
+  Micros first_seen_us = 0;
+  Micros last_seen_us = 0;
+  std::int64_t packets = 0;
+};
+
 struct DeletionTotals {
   std::int64_t segments = 0;
   std::int64_t bytes = 0;
@@ -125,6 +136,10 @@ class Catalog {
   std::vector<Incident> incidents(Micros now);  // those in force at `now`
   // Bytes of footage protected at `now` by any incident, plus what `extra` would add.
   std::int64_t protected_bytes(Micros now, const Incident* extra = nullptr);
+
+  // Adds attempts (counts, first/last seen) to the network events, merging with what is known.
+  void record_network_attempts(const std::vector<NetworkAttempt>& attempts);
+  std::vector<NetworkAttempt> network_attempts();
 
   void count_deletion(const std::string& cause, std::int64_t bytes);
   std::map<std::string, DeletionTotals> deletions();

@@ -1,0 +1,23 @@
+#pragma once
+// What a dropped packet tells: which camera, and what it tried to reach. Parsed from the nflog prefix
+// the ruleset wrote and from the packet's IP header.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace recorder::firewall {
+
+struct BlockedPacket {
+  std::string camera_id;               // from the log prefix ("unknown", "recorder-out", "inbound" too)
+  std::string protocol;                // tcp, udp, icmp, icmpv6, or the protocol number
+  std::string destination;             // IPv4 or IPv6 address
+  std::optional<int> destination_port; // TCP/UDP port, or the ICMP type
+};
+
+// Parses an nflog prefix of the recorder's ruleset ("obr c01-door-1a: ") and the packet (starting at
+// its IP header). nullopt for a prefix that is not ours or a packet too short to read.
+std::optional<BlockedPacket> parse_blocked_packet(const std::string& prefix, const std::uint8_t* packet, std::size_t size);
+
+}  // namespace recorder::firewall

@@ -1,0 +1,114 @@
+#include "recorder/firewall/drop_monitor.h"
+
+#include <glib-unix.h>
+#include <sys/socket.h>
+
+extern "C" {
+#include <libnetfilter_log/libnetfilter_log.h>
+}
+
+#include "recorder/core/error.h"
+#include "recorder/core/loop_timer.h"
+
+namespace recorder::firewall {
+namespace {
+
+int on_nflog(nflog_g_handle*, nfgenmsg*, nflog_data* data, void* self) {
+  const char* prefix = nflog_get_prefix(data);
+  char* payload = nullptr;
+  const int size = nflog_get_payload(data, &payload);
+  if (prefix == nullptr || size <= 0) return 0;
+  if (const auto packet = parse_blocked_packet(prefix, reinterpret_cast<const std::uint8_t*>(payload), size))
+    static_cast<DropMonitor*>(self)->on_packet(*packet);
+  return 0;
+}
+
+std::string describe(const BlockedPacket& p) {
+  const bool v6 = p.destination.find(':') != std::string::npos;
+  const std::string address = v6 ? "[" + p.destination + "]" : p.destination;
+  if (!p.destination_port) return p.protocol + " to " + address;
+  if (p.protocol == "icmp" || p.protocol == "icmpv6")
+    return p.protocol + " type " + std::to_string(*p.destination_port) + " to " + address;
+  return p.protocol + " to " + address + ":" + std::to_string(*p.destination_port);
+}
+
+}  // namespace
+
+DropMonitor::DropMonitor(int log_group, std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock)
+    : group_(log_group), catalog_(std::move(catalog)), clock_(clock), log_(component_logger("firewall")) {}
+
+DropMonitor::~DropMonitor() {
+  for (guint source : {fd_watch_, flush_timer_, summary_timer_})
+    if (source != 0) g_source_remove(source);
+  flush_to_catalog();
+  if (group_handle_ != nullptr) nflog_unbind_group(group_handle_);
+  if (handle_ != nullptr) nflog_close(handle_);
+}
+
+void DropMonitor::start() {
+  handle_ = nflog_open();
+  if (handle_ == nullptr) throw Error(ErrorKind::Unavailable, "cannot open nfnetlink_log (CAP_NET_ADMIN is needed)");
+  group_handle_ = nflog_bind_group(handle_, static_cast<std::uint16_t>(group_));
+  if (group_handle_ == nullptr)
+    throw Error(ErrorKind::Unavailable, "cannot bind nflog group " + std::to_string(group_) + " (is another reader on it?)");
+  // The headers are all the monitor reads: 128 bytes hold IPv6 with an extension header and the ports.
+  nflog_set_mode(group_handle_, NFULNL_COPY_PACKET, 128);
+  nflog_callback_register(group_handle_, &on_nflog, this);
+  const int fd = nflog_fd(handle_);
+  g_unix_set_fd_nonblocking(fd, TRUE, nullptr);
+  fd_watch_ = g_unix_fd_add(
+      fd, G_IO_IN,
+      [](int fd, GIOCondition, gpointer self) -> gboolean {
+        auto* monitor = static_cast<DropMonitor*>(self);
+        char buffer[65536];
+        for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;)
+          nflog_handle_packet(monitor->handle_, buffer, static_cast<int>(n));
+        // ENOBUFS means the kernel dropped log messages under a flood: the counters still count them.
+        return G_SOURCE_CONTINUE;
+      },
+      this);
+  flush_timer_ = run_after(std::chrono::seconds(5), [this] {
+    flush_to_catalog();
+    return true;
+  });
+  summary_timer_ = run_after(std::chrono::minutes(1), [this] {
+    log_summaries();
+    return true;
+  });
+  log_->info("watching nflog group {} for blocked camera traffic", group_);
+}
+
+void DropMonitor::on_packet(const BlockedPacket& packet) {
+  const catalog::Micros now = catalog::to_micros(clock_.wall_now());
+  const int port = packet.destination_port.value_or(-1);
+  const Key key{packet.camera_id, packet.protocol, packet.destination, port};
+  auto& pending = pending_[key];
+  if (pending.packets == 0) {
+    pending = {packet.camera_id, packet.protocol, packet.destination, packet.destination_port, now, now, 0};
+  }
+  pending.last_seen_us = now;
+  ++pending.packets;
+  ++totals_[{packet.camera_id, packet.protocol, port}];
+  if (!seen_[key]) {
+    seen_[key] = true;
+    log_->warn("blocked: camera {} tried {}", packet.camera_id, describe(packet));
+  } else {
+    ++since_summary_[packet.camera_id];
+  }
+}
+
+void DropMonitor::flush_to_catalog() {
+  if (pending_.empty()) return;
+  std::vector<catalog::NetworkAttempt> attempts;
+  for (auto& [key, attempt] : pending_) attempts.push_back(attempt);
+  pending_.clear();
+  catalog_->post([attempts = std::move(attempts)](catalog::Catalog& catalog) { catalog.record_network_attempts(attempts); });
+}
+
+void DropMonitor::log_summaries() {
+  for (const auto& [camera, packets] : since_summary_)
+    if (packets > 0) log_->info("blocked: camera {} sent {} more packet(s) to destinations already reported", camera, packets);
+  since_summary_.clear();
+}
+
+}  // namespace recorder::firewall

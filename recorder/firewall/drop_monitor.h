@@ -1,0 +1,60 @@
+#pragma once
+// Reads the firewall's drop log (nfnetlink_log group `network.log_group`) on the daemon's event loop
+// and keeps, per camera, every destination it tried: protocol, address, port, first and last seen,
+// packets. Says each new destination once in the log (then at most a summary a minute), and hands the
+// counts to the catalog every few seconds.
+
+#include <chrono>
+#include <glib.h>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "recorder/catalog/catalog_writer.h"
+#include "recorder/firewall/blocked_attempt.h"
+
+struct nflog_handle;
+struct nflog_g_handle;
+
+namespace recorder::firewall {
+
+class DropMonitor {
+ public:
+  DropMonitor(int log_group, std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock);
+  ~DropMonitor();
+  DropMonitor(const DropMonitor&) = delete;
+  DropMonitor& operator=(const DropMonitor&) = delete;
+
+  // Binds the group and watches it from the default main context. Throws when nflog is unavailable.
+  void start();
+  // Called for each dropped packet (public for the nflog callback and for tests).
+  void on_packet(const BlockedPacket& packet);
+
+  // Packets per (camera, protocol, port) since start: for /metrics.
+  using MetricKey = std::tuple<std::string, std::string, int>;
+  std::map<MetricKey, std::uint64_t> packet_totals() const { return totals_; }
+
+ private:
+  void flush_to_catalog();
+  void log_summaries();
+
+  int group_;
+  std::shared_ptr<catalog::CatalogWriter> catalog_;
+  const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+  nflog_handle* handle_ = nullptr;
+  nflog_g_handle* group_handle_ = nullptr;
+  guint fd_watch_ = 0;
+  guint flush_timer_ = 0;
+  guint summary_timer_ = 0;
+
+  using Key = std::tuple<std::string, std::string, std::string, int>;  // camera, protocol, destination, port
+  std::map<Key, catalog::NetworkAttempt> pending_;  // not yet in the catalog
+  std::map<Key, bool> seen_;                         // destinations already said in the log
+  std::map<std::string, std::uint64_t> since_summary_;  // camera -> packets not yet summarised
+  std::map<MetricKey, std::uint64_t> totals_;
+};
+
+}  // namespace recorder::firewall
