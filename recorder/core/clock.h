@@ -26,6 +26,8 @@ class SystemClock final : public Clock {
 
 // "20261130T105444.123Z": UTC, millisecond precision, safe in file names.
 std::string format_compact_utc(WallTime time);
+// "2026-11-30T10:54:44.123Z": RFC 3339, UTC, millisecond precision, for people and the API.
+std::string format_rfc3339(WallTime time);
 // "2026-11-30": the UTC day, used as a directory name.
 std::string format_utc_date(WallTime time);
 

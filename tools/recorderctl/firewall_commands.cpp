@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "recorder/catalog/catalog.h"
 #include "recorder/config/config.h"
 #include "recorder/firewall/firewall_plan.h"
 #include "recorder/firewall/nft_table.h"
@@ -56,6 +57,25 @@ int firewall_check(const Arguments& args) {
   return 0;
 }
 
-int firewall_attempts(const Arguments&) { return usage_error("firewall attempts: not yet"); }
+int firewall_attempts(const Arguments& args) {
+  const auto config = config::load_config(parse_common(args, {}).config_file);
+  if (!std::filesystem::exists(catalog::Catalog::file_in(config.storage.path))) {
+    std::cout << "no catalog in " << config.storage.path.string() << ": nothing recorded, nothing blocked\n";
+    return 0;
+  }
+  catalog::Catalog catalog(config.storage.path, catalog::Database::Mode::ReadOnly);
+  const auto attempts = catalog.network_attempts();
+  if (attempts.empty()) std::cout << "no blocked attempts recorded\n";
+  for (const auto& a : attempts) {
+    const bool icmp = a.protocol == "icmp" || a.protocol == "icmpv6";
+    const bool v6 = a.destination.find(':') != std::string::npos;
+    std::string target = v6 ? "[" + a.destination + "]" : a.destination;
+    if (a.destination_port) target += icmp ? " type " + std::to_string(*a.destination_port) : ":" + std::to_string(*a.destination_port);
+    std::cout << a.camera_id << " " << a.protocol << " " << target << " packets " << a.packets << " first "
+              << format_rfc3339(catalog::from_micros(a.first_seen_us)) << " last "
+              << format_rfc3339(catalog::from_micros(a.last_seen_us)) << "\n";
+  }
+  return 0;
+}
 
 }  // namespace recorderctl

@@ -1,0 +1,1 @@
+// Filled in by the firewall unit tests.
