@@ -98,8 +98,11 @@ std::string RecorderDaemon::health_summary() const {
 void RecorderDaemon::start_firewall() {
   if (!config_.network) return;
   // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
+  std::map<std::string, std::string> camera_by_ipv4;
   try {
     const auto plan = firewall::plan_firewall(config_);
+    for (const auto& camera : plan.cameras)
+      if (camera.address.find(':') == std::string::npos) camera_by_ipv4[camera.address] = camera.id;
     firewall_ = std::make_unique<firewall::FirewallGuard>(firewall::render_ruleset(plan), config_.network->verify_seconds);
     firewall_->start();
   } catch (const std::exception& e) {
@@ -107,7 +110,8 @@ void RecorderDaemon::start_firewall() {
     log_->error("FAULT: cameras are not isolated: {}", e.what());
   }
   try {
-    drop_monitor_ = std::make_unique<firewall::DropMonitor>(config_.network->log_group, catalog_, clock_);
+    drop_monitor_ =
+        std::make_unique<firewall::DropMonitor>(config_.network->log_group, camera_by_ipv4, catalog_, clock_);
     drop_monitor_->start();
   } catch (const std::exception& e) {
     drop_monitor_.reset();

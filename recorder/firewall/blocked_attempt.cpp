@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sstream>
+#include <strings.h>
 
 #include "recorder/firewall/ruleset_renderer.h"
 
@@ -64,6 +66,25 @@ std::optional<BlockedPacket> parse_blocked_packet(const std::string& prefix, con
     return packet;
   }
   return std::nullopt;
+}
+
+std::string camera_by_mac(const std::string& mac, const std::string& arp_table,
+                          const std::map<std::string, std::string>& camera_by_ipv4) {
+  // Lines: "IP address  HW type  Flags  HW address  Mask  Device", after one heading line.
+  std::istringstream lines(arp_table);
+  std::string line;
+  std::getline(lines, line);
+  std::string owner;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string address, type, flags, hw;
+    if (!(fields >> address >> type >> flags >> hw) || strcasecmp(hw.c_str(), mac.c_str()) != 0) continue;
+    const auto camera = camera_by_ipv4.find(address);
+    if (camera == camera_by_ipv4.end()) continue;
+    if (!owner.empty() && owner != camera->second) return "";  // shared by two cameras: do not guess
+    owner = camera->second;
+  }
+  return owner;
 }
 
 }  // namespace recorder::firewall

@@ -1,6 +1,10 @@
 #include "recorder/firewall/drop_monitor.h"
 
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <fstream>
 #include <glib-unix.h>
+#include <sstream>
 #include <sys/socket.h>
 
 extern "C" {
@@ -18,8 +22,14 @@ int on_nflog(nflog_g_handle*, nfgenmsg*, nflog_data* data, void* self) {
   char* payload = nullptr;
   const int size = nflog_get_payload(data, &payload);
   if (prefix == nullptr || size <= 0) return 0;
-  if (const auto packet = parse_blocked_packet(prefix, reinterpret_cast<const std::uint8_t*>(payload), size))
-    static_cast<DropMonitor*>(self)->on_packet(*packet);
+  auto packet = parse_blocked_packet(prefix, reinterpret_cast<const std::uint8_t*>(payload), size);
+  if (!packet) return 0;
+  if (const nfulnl_msg_packet_hw* hw = nflog_get_packet_hw(data)) {
+    const unsigned length = ntohs(hw->hw_addrlen);
+    for (unsigned i = 0; i < length && i < sizeof hw->hw_addr; ++i)
+      packet->source_mac += fmt::format("{}{:02x}", i ? ":" : "", hw->hw_addr[i]);
+  }
+  static_cast<DropMonitor*>(self)->on_packet(std::move(*packet));
   return 0;
 }
 
@@ -34,8 +44,13 @@ std::string describe(const BlockedPacket& p) {
 
 }  // namespace
 
-DropMonitor::DropMonitor(int log_group, std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock)
-    : group_(log_group), catalog_(std::move(catalog)), clock_(clock), log_(component_logger("firewall")) {}
+DropMonitor::DropMonitor(int log_group, std::map<std::string, std::string> camera_by_ipv4,
+                         std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock)
+    : group_(log_group),
+      camera_by_ipv4_(std::move(camera_by_ipv4)),
+      catalog_(std::move(catalog)),
+      clock_(clock),
+      log_(component_logger("firewall")) {}
 
 DropMonitor::~DropMonitor() {
   for (guint source : {fd_watch_, flush_timer_, summary_timer_})
@@ -78,7 +93,16 @@ void DropMonitor::start() {
   log_->info("watching nflog group {} for blocked camera traffic", group_);
 }
 
-void DropMonitor::on_packet(const BlockedPacket& packet) {
+void DropMonitor::on_packet(BlockedPacket packet) {
+  // A source the ruleset could not name (an IPv6 link-local address) may still be a camera's: its MAC
+  // address says which, through the neighbour table the recorder keeps while it talks to the cameras.
+  if (packet.camera_id == "unknown" && !packet.source_mac.empty()) {
+    std::ifstream arp("/proc/net/arp");
+    std::ostringstream table;
+    table << arp.rdbuf();
+    const std::string owner = camera_by_mac(packet.source_mac, table.str(), camera_by_ipv4_);
+    if (!owner.empty()) packet.camera_id = owner;
+  }
   const catalog::Micros now = catalog::to_micros(clock_.wall_now());
   const int port = packet.destination_port.value_or(-1);
   const Key key{packet.camera_id, packet.protocol, packet.destination, port};

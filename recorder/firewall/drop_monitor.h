@@ -22,7 +22,9 @@ namespace recorder::firewall {
 
 class DropMonitor {
  public:
-  DropMonitor(int log_group, std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock);
+  // `camera_by_ipv4`: the cameras' IPv4 addresses, to attribute link-local IPv6 traffic by MAC address.
+  DropMonitor(int log_group, std::map<std::string, std::string> camera_by_ipv4,
+              std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock);
   ~DropMonitor();
   DropMonitor(const DropMonitor&) = delete;
   DropMonitor& operator=(const DropMonitor&) = delete;
@@ -30,7 +32,7 @@ class DropMonitor {
   // Binds the group and watches it from the default main context. Throws when nflog is unavailable.
   void start();
   // Called for each dropped packet (public for the nflog callback and for tests).
-  void on_packet(const BlockedPacket& packet);
+  void on_packet(BlockedPacket packet);
 
   // Packets per (camera, protocol, port) since start: for /metrics.
   using MetricKey = std::tuple<std::string, std::string, int>;
@@ -41,6 +43,7 @@ class DropMonitor {
   void log_summaries();
 
   int group_;
+  std::map<std::string, std::string> camera_by_ipv4_;
   std::shared_ptr<catalog::CatalogWriter> catalog_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
