@@ -63,8 +63,10 @@ void tear_down_in_background(GstElement* pipeline, std::function<void()> on_torn
 }
 
 // --- helpers ------------------------------------------------------------------------------------
-GstElement* make(const char* factory) {
-  GstElement* element = gst_element_factory_make(factory, nullptr);
+// Elements get fixed names (unique within their pipeline), so that the same failure reads the same at
+// every attempt and the supervisor can tell a repeated failure from a new one.
+GstElement* make(const char* factory, const char* name = nullptr) {
+  GstElement* element = gst_element_factory_make(factory, name);
   if (element == nullptr) throw std::runtime_error(fmt::format("GStreamer element '{}' is not installed", factory));
   return element;
 }
@@ -256,7 +258,7 @@ void RecordingPipeline::start() {
   pipeline_ = gst_pipeline_new(("camera-" + s.camera_id).c_str());
   shared_->pipeline = pipeline_;
 
-  GstElement* source = make("rtspsrc");
+  GstElement* source = make("rtspsrc", "camera");
   // buffer-mode none: time stamps follow the camera's RTP clock exactly, without the receiver's skew
   // correction, whose resets can make them step back (which the muxer rejects).
   gst_util_set_object_arg(G_OBJECT(source), "buffer-mode", "none");
@@ -267,11 +269,11 @@ void RecordingPipeline::start() {
   if (!s.username.empty()) g_object_set(source, "user-id", s.username.c_str(), nullptr);
   if (!s.password.empty()) g_object_set(source, "user-pw", s.password.c_str(), nullptr);
 
-  GstElement* muxer = make("mp4mux");
+  GstElement* muxer = make("mp4mux", "muxer");
   // Fragmented MP4: a file cut short by a power loss plays up to its last complete fragment.
   g_object_set(muxer, "fragment-duration", guint(s.fragment_length.count()), nullptr);
-  shared_->splitmux = make("splitmuxsink");
-  GstElement* sink = make("durablefilesink");
+  shared_->splitmux = make("splitmuxsink", "segmenter");
+  GstElement* sink = make("durablefilesink", "segment-file");
   g_object_set(sink, "reserve-bytes", guint64(s.reserve_bytes), nullptr);
   g_object_set(shared_->splitmux, "muxer", muxer, "sink", sink,
                "max-size-time", guint64(std::chrono::nanoseconds(s.segment_length).count()),

@@ -7,6 +7,7 @@
 
 #include "pipelines/durable_file_sink.h"
 #include "recorder/catalog/recovery.h"
+#include "recorder/api/router.h"
 #include "recorder/core/loop_timer.h"
 #include "recorder/firewall/firewall_plan.h"
 #include "recorder/firewall/ruleset_renderer.h"
@@ -44,6 +45,7 @@ RecorderDaemon::~RecorderDaemon() {
 }
 
 void RecorderDaemon::release_components() {
+  api_server_.reset();  // no request may reach a component that is going away
   cameras_.clear();
   storage_watch_.reset();
   drop_monitor_.reset();  // hands its last counts to the catalog
@@ -119,6 +121,51 @@ void RecorderDaemon::start_firewall() {
   }
 }
 
+void RecorderDaemon::publish_status() {
+  api::StatusSnapshot status;
+  const auto now = clock_.wall_now();
+  bool all_recording = true;
+  for (const auto& camera : cameras_) {
+    api::CameraStatus c{camera->id(), camera::to_string(camera->state()), std::nullopt, camera->failures()};
+    if (const auto at = camera->last_segment_at()) c.seconds_since_segment = std::chrono::duration<double>(now - *at).count();
+    all_recording = all_recording && camera->state() == camera::CameraState::Recording;
+    status.cameras.push_back(std::move(c));
+  }
+  const StorageHealth storage = storage_watch_->health();
+  status.storage_checked = storage.checked;
+  status.storage_free_bytes = storage.last_pass.disk.available;
+  status.storage_capacity_bytes = storage.last_pass.disk.capacity;
+  status.storage_alarm = storage.last_pass.alarm.has_value();
+  if (storage.oldest_footage_us)
+    status.oldest_footage_age_seconds = static_cast<double>(catalog::to_micros(now) - *storage.oldest_footage_us) / 1e6;
+  for (const auto& [cause, totals] : storage.deletions) status.deletions[cause] = {totals.segments, totals.bytes};
+  if (const auto firewall = firewall_state()) {
+    status.firewall_applied = firewall->applied;
+    status.firewall_drift_repairs = firewall->drift_repairs;
+  }
+  if (drop_monitor_) status.blocked_packets = drop_monitor_->packet_totals();
+  // FAULT: footage or isolation at risk; DEGRADED: some camera is not recording.
+  const bool fault = status.storage_alarm || (status.firewall_applied && !*status.firewall_applied);
+  status.health = fault ? "FAULT" : all_recording ? "OK" : "DEGRADED";
+  status_board_->publish(std::move(status));
+}
+
+void RecorderDaemon::start_api() {
+  if (!config_.api) return;
+  try {
+    api_server_ = std::make_unique<api::HttpServer>(
+        *config_.api, [board = status_board_](const api::Request& request, const std::string&) {
+          return api::route(request, *board);
+        });
+    api_server_->start();
+    log_->warn("API listening on http://{}:{} without TLS (api.insecure_http is set)", config_.api->listen_address,
+               api_server_->port());
+  } catch (const std::exception& e) {
+    api_server_.reset();
+    log_->error("the maintenance API is not available: {}", e.what());
+  }
+}
+
 std::optional<firewall::FirewallState> RecorderDaemon::firewall_state() const {
   if (!config_.network) return std::nullopt;
   if (!firewall_) return firewall::FirewallState{false, firewall_fault_, 0, ""};
@@ -146,11 +193,17 @@ int RecorderDaemon::run() {
   log_->info("recording {} camera(s) into {} ({} s segments)", cameras_.size(), config_.storage.path.string(),
              config_.storage.segment_seconds);
   start_firewall();           // before the cameras: they are never unfiltered while we record
+  publish_status();
+  start_api();
   storage_watch_->start();  // the first pass is queued before any segment row
   for (auto& camera : cameras_) camera->start();
   check_wall_clock();
   health_timer_ = run_after(std::chrono::minutes(5), [this] {
     log_health();
+    return true;
+  });
+  status_timer_ = run_after(std::chrono::seconds(1), [this] {
+    publish_status();
     return true;
   });
   clock_timer_ = run_after(std::chrono::milliseconds(500), [this] {
@@ -161,6 +214,7 @@ int RecorderDaemon::run() {
 
   g_source_remove(clock_timer_);
   g_source_remove(health_timer_);
+  g_source_remove(status_timer_);
   if (shutdown_timer_ != 0) g_source_remove(shutdown_timer_);
   g_source_remove(sigterm);
   g_source_remove(sigint);

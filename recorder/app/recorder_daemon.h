@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "recorder/api/http_server.h"
+#include "recorder/api/status_board.h"
 #include "recorder/app/storage_watch.h"
 #include "recorder/camera/camera_supervisor.h"
 #include "recorder/catalog/catalog_writer.h"
@@ -38,6 +40,8 @@ class RecorderDaemon {
     std::string failure;
   };
   std::vector<CameraHealth> camera_health() const;
+  // The port the API listens on (0 without an api: block); for tests that ask for any free port.
+  int api_port() const { return api_server_ ? api_server_->port() : 0; }
   // The firewall's state; nullopt when no network: block is configured.
   std::optional<firewall::FirewallState> firewall_state() const;
   // One line for the log: cameras recording, free space, oldest footage, deletions, alarm.
@@ -50,6 +54,8 @@ class RecorderDaemon {
   void log_health();
   void start_firewall();
   void release_components();
+  void publish_status();
+  void start_api();
 
   config::Config config_;
   const Clock& clock_;
@@ -62,6 +68,9 @@ class RecorderDaemon {
   std::unique_ptr<firewall::FirewallGuard> firewall_;
   std::unique_ptr<firewall::DropMonitor> drop_monitor_;
   std::string firewall_fault_;  // set when the firewall could not even be planned or watched
+  std::shared_ptr<api::StatusBoard> status_board_ = std::make_shared<api::StatusBoard>();
+  std::unique_ptr<api::HttpServer> api_server_;
+  guint status_timer_ = 0;
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};
   guint clock_timer_ = 0;
   guint shutdown_timer_ = 0;

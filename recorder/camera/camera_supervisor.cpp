@@ -112,6 +112,7 @@ void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reas
     return;
   }
   pipeline_.reset();  // torn down in the background
+  ++failures_;
   const auto delay = backoff_for(kind).next();
   const std::string summary = std::string(describe(kind)) + ": " + reason;
   catalog_->run_ended(camera_.id, clock_.wall_now(), summary);

@@ -38,6 +38,8 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   std::optional<WallTime> last_segment_at() const { return last_segment_at_; }
   // Why the camera is not recording, while it is not ("" when it is, or before its first failure).
   const std::string& last_failure() const { return last_failure_; }
+  // Connection attempts that failed since start (for /metrics).
+  std::int64_t failures() const { return failures_; }
   const std::string& id() const { return camera_.id; }
 
   void on_pipeline_failed(const pipelines::PipelineFailure& failure) override;
@@ -84,6 +86,7 @@ class CameraSupervisor final : public pipelines::PipelineListener {
 
   std::string last_failure_;   // reported once per distinct failure, not once per attempt
   int repeated_failures_ = 0;
+  std::int64_t failures_ = 0;
 };
 
 }  // namespace recorder::camera

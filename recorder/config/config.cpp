@@ -1,5 +1,6 @@
 #include "recorder/config/config.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,30 @@ StorageConfig read_storage(const ConfigNode& node) {
   return storage;
 }
 
+ApiConfig read_api(const ConfigNode& node) {
+  node.expect_map_with_keys({"listen", "insecure_http"});
+  ApiConfig api;
+  const ConfigNode listen = node.child("listen");
+  const std::string text = listen.as_string();
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) listen.fail(fmt::format("must be ADDRESS:PORT, e.g. 127.0.0.1:8443, not '{}'", text));
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  boost::system::error_code error;
+  boost::asio::ip::make_address(host, error);
+  if (error) listen.fail(fmt::format("'{}' is not an IP address (the API binds to one interface's address)", host));
+  api.listen_address = host;
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoi(port) > 65535)
+    listen.fail(fmt::format("'{}' is not a port number", port));
+  api.listen_port = std::stoi(port);
+  if (auto insecure = node.optional_child("insecure_http")) api.insecure_http = insecure->as_bool();
+  if (!api.insecure_http)
+    node.fail("HTTPS (api.tls) is not available yet: set insecure_http: true to serve plain HTTP on a closed network");
+  return api;
+}
+
 }  // namespace
 
 std::uint64_t free_space_floor(const RetentionConfig& retention, std::uint64_t capacity) {
@@ -56,7 +81,7 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
     throw ConfigError(fmt::format("{}:{}: not valid YAML: {}", origin, e.mark.line + 1, e.msg));
   }
   const ConfigNode root(document, "", origin);
-  root.expect_map_with_keys({"storage", "cameras", "network", "log_level"});
+  root.expect_map_with_keys({"storage", "cameras", "network", "api", "log_level"});
 
   Config config;
   config.storage = read_storage(root.child("storage"));
@@ -65,6 +90,7 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
     config.network = read_network(*network);
     check_cameras_in_segment(root.child("cameras"), config.cameras, *config.network);
   }
+  if (auto api = root.optional_child("api")) config.api = read_api(*api);
   if (auto level = root.optional_child("log_level")) {
     config.log_level = level->as_string();
     static const char* const levels[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};

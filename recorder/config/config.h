@@ -67,8 +67,17 @@ struct NetworkConfig {
   int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
 };
 
+// The maintenance API (api:). TLS and users come with the retrieval work; until then only the
+// explicitly insecure plain-HTTP mode exists, for tests and a bench on a closed network.
+struct ApiConfig {
+  std::string listen_address = "127.0.0.1";
+  int listen_port = 8443;           // 0: any free port (tests)
+  bool insecure_http = false;
+};
+
 struct Config {
   StorageConfig storage;
+  std::optional<ApiConfig> api;  // absent: no API
   std::vector<CameraConfig> cameras;
   std::optional<NetworkConfig> network;  // absent: no firewall is applied
   std::string log_level = "info";

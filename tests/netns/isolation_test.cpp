@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "tests/support/http_client.h"
 #include "tests/support/media_probe.h"
 #include "tests/support/recording_run.h"
 
@@ -126,7 +127,8 @@ TEST(Isolation, CamerasReachNothingButTheRecorderAndEveryAttemptIsAttributed) {
                                              {.id = "saloon-b", .url = "rtsp://10.77.0.11:8554/cam/1"}},
                                             5);
   std::ofstream(config, std::ios::app) << "network:\n  camera_interfaces: [cam0]\n  camera_subnets: [10.77.0.0/24]\n"
-                                          "  recorder_addresses: [10.77.0.1]\n  log_group: 5\n  verify_seconds: 3\n";
+                                          "  recorder_addresses: [10.77.0.1]\n  log_group: 5\n  verify_seconds: 3\n"
+                                          "api:\n  listen: 127.0.0.1:18080\n  insecure_http: true\n";
   std::string output;
   ASSERT_EQ(run_recorderctl(dir.path(), {"storage", "init", "--config", config.string()}, &output), 0) << output;
   Process recorder("recorder", net.in(net.recorder, {RECORDER_PATH, "--config", config.string()}), dir.path());
@@ -156,6 +158,15 @@ TEST(Isolation, CamerasReachNothingButTheRecorderAndEveryAttemptIsAttributed) {
   std::this_thread::sleep_for(5s);
   EXPECT_EQ(lines_from(cloud.stdout_text(), "10.77.0.").size(), cloud_lines_after_repair) << "leak after the repair";
   EXPECT_EQ(lines_from(maintenance.stdout_text(), "10.77.0.").size(), lateral_lines_after_repair);
+
+  // /metrics (from inside the recorder's namespace) counts the drops per camera, protocol and port.
+  const auto metrics = http_exchange_in_netns(net.recorder, "127.0.0.1", 18080, get_request("/metrics"));
+  EXPECT_TRUE(contains(metrics, "recorder_camera_blocked_packets_total{camera=\"door-a\",proto=\"udp\",dport=\"53\"} "))
+      << metrics;
+  EXPECT_TRUE(contains(metrics, "recorder_camera_blocked_packets_total{camera=\"saloon-b\",proto=\"tcp\",dport=\"443\"} "))
+      << metrics;
+  EXPECT_TRUE(contains(metrics, "recorder_firewall_applied 1\n")) << metrics;
+  EXPECT_TRUE(contains(metrics, "recorder_firewall_drift_repairs_total 1\n")) << metrics;
 
   recorder.signal(SIGTERM);
   ASSERT_EQ(recorder.wait(10s), 0) << recorder.stderr_text();

@@ -1,0 +1,54 @@
+#pragma once
+// What the API shows of the running recorder: a snapshot the daemon publishes from its event loop every
+// second, read by the API's thread. Nothing in the API reaches into cameras, catalog or firewall directly.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace recorder::api {
+
+struct CameraStatus {
+  std::string id;
+  std::string state;                              // connecting, recording, backoff, ...
+  std::optional<double> seconds_since_segment;    // nullopt: never recorded
+  std::int64_t reconnects = 0;                    // failures since start
+};
+
+struct StatusSnapshot {
+  std::string health = "OK";                      // OK, DEGRADED or FAULT
+  std::vector<CameraStatus> cameras;
+  bool storage_checked = false;
+  std::uint64_t storage_free_bytes = 0;
+  std::uint64_t storage_capacity_bytes = 0;
+  std::optional<double> oldest_footage_age_seconds;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> deletions;  // cause -> (segments, bytes)
+  bool storage_alarm = false;
+  std::optional<bool> firewall_applied;           // nullopt: no network: block
+  int firewall_drift_repairs = 0;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> blocked_packets;  // camera, proto, port
+};
+
+class StatusBoard {
+ public:
+  void publish(StatusSnapshot snapshot) {
+    auto next = std::make_shared<const StatusSnapshot>(std::move(snapshot));
+    std::lock_guard lock(mutex_);
+    current_ = std::move(next);
+  }
+  std::shared_ptr<const StatusSnapshot> current() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const StatusSnapshot> current_ = std::make_shared<const StatusSnapshot>();
+};
+
+}  // namespace recorder::api
