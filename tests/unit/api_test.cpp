@@ -1,0 +1,105 @@
+// The API's pure parts: the router and the Prometheus exposition; and the api: configuration.
+
+#include <gtest/gtest.h>
+
+#include "recorder/api/metrics.h"
+#include "recorder/api/router.h"
+#include "recorder/config/config.h"
+
+using namespace recorder;
+namespace http = boost::beast::http;
+
+namespace {
+
+api::StatusSnapshot sample_status() {
+  api::StatusSnapshot s;
+  s.health = "FAULT";
+  s.cameras = {{"c1-door", "recording", 2.5, 0}, {"c2-cab", "backoff", std::nullopt, 7}};
+  s.storage_checked = true;
+  s.storage_free_bytes = 1000;
+  s.storage_capacity_bytes = 5000;
+  s.deletions["space"] = {3, 300};
+  s.firewall_applied = false;
+  s.firewall_drift_repairs = 2;
+  s.blocked_packets[{"c1-door", "udp", 53}] = 12;
+  s.blocked_packets[{"c2-cab", "icmpv6", 134}] = 4;
+  return s;
+}
+
+api::Request request(http::verb verb, const std::string& target) {
+  api::Request r{verb, target, 11};
+  r.set(http::field::host, "recorder");
+  return r;
+}
+
+}  // namespace
+
+TEST(Metrics, ExposesCamerasStorageAndFirewallInPrometheusText) {
+  const std::string text = api::render_metrics(sample_status());
+  for (const char* line : {"recorder_health{state=\"FAULT\"} 1\n", "recorder_health{state=\"OK\"} 0\n",
+                           "recorder_camera_up{camera=\"c1-door\"} 1\n", "recorder_camera_up{camera=\"c2-cab\"} 0\n",
+                           "recorder_camera_reconnects_total{camera=\"c2-cab\"} 7\n",
+                           "recorder_camera_seconds_since_last_segment{camera=\"c1-door\"} 2.5\n",
+                           "recorder_storage_free_bytes 1000\n", "recorder_deleted_segments_total{cause=\"space\"} 3\n",
+                           "recorder_deleted_bytes_total{cause=\"space\"} 300\n", "recorder_firewall_applied 0\n",
+                           "recorder_firewall_drift_repairs_total 2\n",
+                           "recorder_camera_blocked_packets_total{camera=\"c1-door\",proto=\"udp\",dport=\"53\"} 12\n",
+                           "recorder_camera_blocked_packets_total{camera=\"c2-cab\",proto=\"icmpv6\",dport=\"134\"} 4\n",
+                           "# TYPE recorder_camera_blocked_packets_total counter\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "in\n" << text;
+  }
+  // A camera that never recorded has no "seconds since" sample rather than a made-up one.
+  EXPECT_EQ(text.find("recorder_camera_seconds_since_last_segment{camera=\"c2-cab\"}"), std::string::npos);
+}
+
+TEST(Metrics, WithoutFirewallOrStoragePassNoSuchFamilies) {
+  api::StatusSnapshot empty;
+  const std::string text = api::render_metrics(empty);
+  EXPECT_EQ(text.find("recorder_firewall_applied"), std::string::npos);
+  EXPECT_EQ(text.find("recorder_storage_free_bytes"), std::string::npos);
+  EXPECT_NE(text.find("recorder_health{state=\"OK\"} 1"), std::string::npos);
+}
+
+TEST(Router, HealthzSaysOnlyTheStateAndIs503OnFault) {
+  api::StatusBoard board;
+  board.publish(sample_status());
+  const auto response = api::route(request(http::verb::get, "/healthz"), board);
+  EXPECT_EQ(response.result(), http::status::service_unavailable);
+  EXPECT_EQ(response.body(), "{\"state\":\"FAULT\"}");
+  auto ok = sample_status();
+  ok.health = "OK";
+  board.publish(ok);
+  EXPECT_EQ(api::route(request(http::verb::get, "/healthz?x=1"), board).result(), http::status::ok);
+}
+
+TEST(Router, UnknownPathsAndMethodsGetJsonErrors) {
+  api::StatusBoard board;
+  const auto missing = api::route(request(http::verb::get, "/../etc/passwd"), board);
+  EXPECT_EQ(missing.result(), http::status::not_found);
+  EXPECT_EQ(missing[http::field::content_type], "application/json");
+  const auto post = api::route(request(http::verb::post, "/metrics"), board);
+  EXPECT_EQ(post.result(), http::status::method_not_allowed);
+  EXPECT_NE(post.body().find("only answers GET"), std::string::npos);
+}
+
+TEST(ApiConfig, ListenIsParsedAndPlainHttpMustBeAskedFor) {
+  const std::string base = "storage:\n  path: /srv\ncameras:\n  - {id: c1, url: \"rtsp://192.0.2.1/\"}\n";
+  const auto config = config::parse_config(base + "api:\n  listen: \"[::1]:9443\"\n  insecure_http: true\n", "t.yaml");
+  ASSERT_TRUE(config.api.has_value());
+  EXPECT_EQ(config.api->listen_address, "::1");
+  EXPECT_EQ(config.api->listen_port, 9443);
+  for (const auto& [yaml, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"api:\n  listen: 127.0.0.1:8443\n", "insecure_http"},
+           {"api:\n  listen: localhost:8443\n  insecure_http: true\n", "'localhost' is not an IP address"},
+           {"api:\n  listen: 127.0.0.1:99999\n  insecure_http: true\n", "'99999' is not a port number"},
+           {"api:\n  listen: 127.0.0.1\n  insecure_http: true\n", "ADDRESS:PORT"},
+           {"api:\n  listen: 127.0.0.1:8443\n  insecure_http: true\n  tls: {}\n", "unknown key"}}) {
+    try {
+      config::parse_config(base + yaml, "t.yaml");
+      ADD_FAILURE() << "accepted: " << yaml;
+    } catch (const config::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("t.yaml:"), std::string::npos) << e.what();
+    }
+  }
+}
