@@ -15,6 +15,12 @@ void validate_url(const ConfigNode& node, const std::string& text) {
   const auto scheme = parsed->scheme();
   if (scheme != "rtsp" && scheme != "rtsps") node.fail(fmt::format("must be an rtsp:// or rtsps:// URL, not {}://", std::string(scheme)));
   if (parsed->host().empty()) node.fail("has no host");
+  if (parsed->has_port() && !parsed->port().empty()) {
+    const std::string port = parsed->port();
+    const bool digits = port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+      node.fail(fmt::format("port {} is not between 1 and 65535", port));
+  }
   // A password inside the URL would end up in logs and process listings: keep it in its own key.
   if (parsed->has_password())
     node.fail("must not contain a password; use the camera's 'username' and 'password_file' keys");

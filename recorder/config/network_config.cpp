@@ -53,8 +53,10 @@ std::string url_host(const std::string& url) {
 int url_port(const std::string& url) {
   const auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return 0;
-  if (parsed->has_port()) return parsed->port_number();
-  return parsed->scheme() == "rtsps" ? 322 : 554;
+  // No port, or an empty one ("rtsp://host:/x"): GStreamer's RTSP client connects to 554 for rtsp and
+  // rtsps alike, and the firewall must open exactly the port the recorder uses.
+  if (!parsed->has_port() || parsed->port().empty()) return 554;
+  return parsed->port_number();
 }
 
 bool address_in_prefix(const std::string& address, const std::string& prefix) {

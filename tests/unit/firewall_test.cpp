@@ -606,9 +606,6 @@ TEST_F(NetworkConfigFiles, PrefixWithHostBitsIsNormalised) {
 }
 
 TEST_F(NetworkConfigFiles, CameraUrlPortOutOfRangeIsRejected) {
-  GTEST_SKIP() << "known bug: camera URLs with port 0 or above 65535 are accepted (validate_url in "
-                  "recorder/config/camera_config.cpp does not check the port); url_port(\"rtsp://192.0.2.10:99999/x\") "
-                  "wraps to 34463 and the ruleset opens that port. Remove this skip once such URLs are rejected.";
   for (const std::string port : {"0", "99999", "65536"}) {
     const std::string message =
         error_of(with_network(good_network, "cameras:\n  - id: c01\n    url: rtsp://192.0.2.10:" + port + "/x\n"));
@@ -750,10 +747,6 @@ TEST(FirewallPlanner, RtspPortIsTheUrlPortOrTheDefault) {
 
 // The ruleset must let the recorder reach the port its RTSP client (GStreamer rtspsrc) actually connects to.
 TEST(FirewallPlanner, RtspsWithoutAPortAllowsThePortTheRecorderConnectsTo) {
-  GTEST_SKIP() << "known bug: url_port(\"rtsps://192.0.2.12/x\") is 322 (the IANA rtsps default), but the "
-                  "recorder's rtspsrc (GStreamer 1.22, gst_rtsp_url_get_port) connects to 554 for any URL without "
-                  "a port, so the ruleset allows only tcp dport 322 and drops the recorder's own connection to the "
-                  "camera as recorder_out_blocked. Remove this skip once the firewall and rtspsrc agree.";
   const Config config = config_with_cameras({{"tls", "rtsps://192.0.2.12/x"}});
   const FirewallPlan plan = plan_firewall(config, no_lookups);
   ASSERT_EQ(plan.cameras.size(), 1u);
@@ -761,10 +754,6 @@ TEST(FirewallPlanner, RtspsWithoutAPortAllowsThePortTheRecorderConnectsTo) {
 }
 
 TEST(NetworkUrl, EmptyPortMeansTheDefault) {
-  GTEST_SKIP() << "known bug: url_port(\"rtsp://192.0.2.10:/x\") returns 0 (boost::urls has_port() is true for an "
-                  "empty port); RFC 3986 6.2.3 and rtspsrc treat an empty port as the default 554, so the ruleset "
-                  "would allow tcp dport 0 and drop the recorder's RTSP. The config accepts such a URL. Remove this "
-                  "skip once url_port (or URL validation) handles it.";
   EXPECT_EQ(url_port("rtsp://192.0.2.10:/x"), 554);
   EXPECT_EQ(url_port("rtsp://[2001:db8::20]:/x"), 554);
 }
