@@ -19,7 +19,6 @@ struct DurableFileSink {
   GstBaseSink parent;
   gchar* location;
   guint64 reserve_bytes;
-  guint64 bytes_written;
   int fd;
   Mp4BoxTracker* tracker;
 };
@@ -92,7 +91,6 @@ gboolean sink_start(GstBaseSink* base) {
                       ("%s: %s", path.parent_path().c_str(), g_strerror(errno)));
     return FALSE;
   }
-  self->bytes_written = 0;
   delete self->tracker;
   self->tracker = new Mp4BoxTracker();
   return TRUE;
@@ -108,9 +106,10 @@ gboolean sink_stop(GstBaseSink* base) {
     }
     close(self->fd);
     self->fd = -1;
-    // A segment that never received a byte (the disk was full, the camera vanished) holds no footage:
-    // leave no empty file behind for recovery to puzzle over.
-    if (self->bytes_written == 0 && self->location != nullptr && unlink(self->location) == 0)
+    // A segment without one complete fragment (the disk was full, the camera vanished, the recorder
+    // stopped right after opening it) holds no footage: leave no such file behind.
+    const bool holds_footage = self->tracker != nullptr && self->tracker->media_boxes_completed() > 0;
+    if (!holds_footage && self->location != nullptr && unlink(self->location) == 0)
       sync_directory(std::filesystem::path(self->location).parent_path());
   }
   delete self->tracker;
@@ -151,7 +150,6 @@ GstFlowReturn sink_render(GstBaseSink* base, GstBuffer* buffer) {
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_ERROR;
   const bool written = write_all(self->fd, map.data, map.size);
-  if (written) self->bytes_written += map.size;
   const int completed = written ? self->tracker->feed(map.data, map.size) : 0;
   gst_buffer_unmap(buffer, &map);
   if (!written) {
@@ -233,7 +231,6 @@ void durable_file_sink_class_init(DurableFileSinkClass* klass) {
 void durable_file_sink_init(DurableFileSink* self) {
   self->location = nullptr;
   self->reserve_bytes = 0;
-  self->bytes_written = 0;
   self->fd = -1;
   self->tracker = nullptr;
   // Files are written as fast as data comes; there is nothing to synchronise against a clock.

@@ -20,6 +20,7 @@ std::uint64_t read_be(const std::uint8_t* p, int bytes) {
 
 void Mp4BoxTracker::finish_box() {
   ++boxes_completed_;
+  if (type_ == fourcc("mdat")) ++media_boxes_completed_;
   // The media of a fragment ends with its mdat; moov and mfra are the file's head and tail.
   if (type_ == fourcc("mdat") || type_ == fourcc("moov") || type_ == fourcc("mfra")) ++units_completed_;
   in_body_ = false;

@@ -16,6 +16,8 @@ class Mp4BoxTracker {
 
   // Top-level boxes seen complete so far, of any type (for tests and diagnostics).
   std::uint64_t boxes_completed() const { return boxes_completed_; }
+  // Complete mdat boxes: fragments whose media is all in the file.
+  std::uint64_t media_boxes_completed() const { return media_boxes_completed_; }
 
  private:
   void finish_box();
@@ -27,6 +29,7 @@ class Mp4BoxTracker {
   bool to_end_of_file_ = false;     // size 0: the box runs to the end of the file
   std::uint32_t type_ = 0;
   std::uint64_t boxes_completed_ = 0;
+  std::uint64_t media_boxes_completed_ = 0;
   int units_completed_ = 0;
 };
 

@@ -55,3 +55,12 @@ TEST(Mp4BoxTracker, HandlesSixtyFourBitSizes) {
   EXPECT_EQ(tracker.feed(large.data(), 10), 0);
   EXPECT_EQ(tracker.feed(large.data() + 10, large.size() - 10), 1);
 }
+
+TEST(Mp4BoxTracker, CountsOnlyCompleteMediaBoxesAsFragments) {
+  const auto file = fragmented_file();
+  Mp4BoxTracker tracker;
+  tracker.feed(file.data(), 32 + 508 + 108);  // ftyp, moov, moof: a head without media
+  EXPECT_EQ(tracker.media_boxes_completed(), 0u);
+  tracker.feed(file.data() + 648, file.size() - 648);
+  EXPECT_EQ(tracker.media_boxes_completed(), 2u);
+}
