@@ -2,6 +2,7 @@
 // Time enters the recorder only through Clock, so that tests can step it (NTP jumps, long runs).
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace recorder {
@@ -28,6 +29,8 @@ class SystemClock final : public Clock {
 std::string format_compact_utc(WallTime time);
 // "2026-11-30T10:54:44.123Z": RFC 3339, UTC, millisecond precision, for people and the API.
 std::string format_rfc3339(WallTime time);
+// Parses RFC 3339 ("2026-11-30T10:54:44Z", "2026-11-30T11:54:44.5+01:00"); nullopt when it is not one.
+std::optional<WallTime> parse_rfc3339(const std::string& text);
 // "2026-11-30": the UTC day, used as a directory name.
 std::string format_utc_date(WallTime time);
 

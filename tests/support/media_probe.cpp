@@ -26,6 +26,7 @@ MediaSummary probe_media(const std::filesystem::path& file) {
 
   AVPacket* packet = av_packet_alloc();
   std::int64_t first = AV_NOPTS_VALUE, end = AV_NOPTS_VALUE;
+  std::int64_t shown_first = AV_NOPTS_VALUE, shown_end = AV_NOPTS_VALUE;
   int rc = 0;
   while ((rc = av_read_frame(context, packet)) >= 0) {
     if (packet->stream_index == video) {
@@ -36,6 +37,10 @@ MediaSummary probe_media(const std::filesystem::path& file) {
       const std::int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
       if (first == AV_NOPTS_VALUE || ts < first) first = ts;
       if (end == AV_NOPTS_VALUE || ts + packet->duration > end) end = ts + packet->duration;
+      if (!(packet->flags & AV_PKT_FLAG_DISCARD) && ts != AV_NOPTS_VALUE) {
+        if (shown_first == AV_NOPTS_VALUE || ts < shown_first) shown_first = ts;
+        if (shown_end == AV_NOPTS_VALUE || ts + packet->duration > shown_end) shown_end = ts + packet->duration;
+      }
     } else if (packet->stream_index == audio) {
       ++summary.audio_frames;
     }
@@ -44,6 +49,11 @@ MediaSummary probe_media(const std::filesystem::path& file) {
   if (rc != AVERROR_EOF && summary.error.empty()) summary.error = "read error " + std::to_string(rc);
   if (video >= 0 && first != AV_NOPTS_VALUE)
     summary.video_seconds = static_cast<double>(end - first) * av_q2d(context->streams[video]->time_base);
+  if (video >= 0 && shown_first != AV_NOPTS_VALUE) {
+    const double base = av_q2d(context->streams[video]->time_base);
+    summary.displayed_start_seconds = static_cast<double>(shown_first) * base;
+    summary.displayed_end_seconds = static_cast<double>(shown_end) * base;
+  }
   av_packet_free(&packet);
   avformat_close_input(&context);
   return summary;

@@ -18,6 +18,9 @@ struct MediaSummary {
   int key_frames = 0;
   bool starts_with_key_frame = false;
   double video_seconds = 0;    // from the first video time stamp to the end of the last frame
+  // What a player shows (edit lists applied: packets libav marks "discard" are pre-roll, not shown).
+  double displayed_start_seconds = 0;  // presentation time of the first shown video frame
+  double displayed_end_seconds = 0;    // end of the last shown video frame
 };
 
 MediaSummary probe_media(const std::filesystem::path& file);

@@ -1,0 +1,96 @@
+// Exports from a real recording, checked with libav: the clip starts at `from` (an edit list hides the
+// pre-roll from the key frame before it), lasts `to - from`, crosses segment boundaries, and gaps are
+// reported rather than hidden.
+
+#include <csignal>
+#include <gtest/gtest.h>
+#include <random>
+#include <thread>
+
+#include "recorder/catalog/catalog.h"
+#include "recorder/core/clock.h"
+#include "tests/support/media_probe.h"
+#include "tests/support/recording_run.h"
+
+using namespace test_support;
+using namespace std::chrono_literals;
+namespace catalog = recorder::catalog;
+
+namespace {
+
+std::string rfc3339(catalog::Micros at) { return recorder::format_rfc3339(catalog::from_micros(at)); }
+
+int export_clip(const ScratchDir& dir, const std::string& camera, catalog::Micros from, catalog::Micros to,
+                const std::filesystem::path& out, std::string* output) {
+  return run_recorderctl(dir.path(),
+                         {"export", "--storage", (dir.path() / "storage").string(), "--camera", camera, "--from",
+                          rfc3339(from), "--to", rfc3339(to), "-o", out.string()},
+                         output);
+}
+
+}  // namespace
+
+TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
+  ScratchDir dir;
+  Camsim camera("cam", {.gop_seconds = 2, .audio = true}, dir.path());
+  RecorderRun recorder(dir.path(), {{.id = "door", .url = camera.urls()[0]}}, 4);
+  std::this_thread::sleep_for(16s);
+  recorder.process().signal(SIGTERM);  // a pause of 5 s: a gap in the footage
+  ASSERT_EQ(recorder.process().wait(5s), 0);
+  std::this_thread::sleep_for(5s);
+  recorder.restart();
+  std::this_thread::sleep_for(9s);
+  recorder.process().signal(SIGTERM);
+  ASSERT_EQ(recorder.process().wait(5s), 0) << recorder.log();
+
+  std::vector<catalog::Catalog::Span> spans;
+  {
+    catalog::Catalog view(recorder.storage(), catalog::Database::Mode::ReadOnly);
+    spans = view.spans("door", 0, INT64_MAX);
+  }
+  ASSERT_EQ(spans.size(), 2u);
+  const auto& first = spans[0];
+  ASSERT_GT(first.end_us - first.start_us, 12'000'000);
+
+  // Random ranges inside the first span: some inside one segment, some across segment boundaries.
+  std::mt19937 random(42);
+  constexpr double frame = 0.040;  // 25 fps
+  for (int i = 0; i < 6; ++i) {
+    const catalog::Micros length = std::uniform_int_distribution<catalog::Micros>(1'000'000, 9'000'000)(random);
+    const catalog::Micros from = std::uniform_int_distribution<catalog::Micros>(
+        first.start_us + 500'000, first.end_us - length - 500'000)(random);
+    const catalog::Micros to = from + length;
+    const auto clip = dir.path() / ("clip-" + std::to_string(i) + ".mp4");
+    std::string output;
+    ASSERT_EQ(export_clip(dir, "door", from, to, clip, &output), 0) << output;
+    const MediaSummary media = probe_media(clip);
+    SCOPED_TRACE(rfc3339(from) + " .. " + rfc3339(to));
+    ASSERT_TRUE(media.opened);
+    EXPECT_TRUE(media.starts_with_key_frame) << "an export starts on the key frame at or before `from`";
+    EXPECT_NEAR(media.displayed_start_seconds, 0.0, frame) << "the first frame shown is at `from`";
+    EXPECT_NEAR(media.displayed_end_seconds - media.displayed_start_seconds, static_cast<double>(length) / 1e6, frame);
+    EXPECT_TRUE(media.has_audio);
+    EXPECT_EQ(output.find("gap:"), std::string::npos) << output;
+  }
+
+  // Across the pause: the clip spans both runs and the gap is reported with its times.
+  const auto gap_clip = dir.path() / "across-gap.mp4";
+  std::string output;
+  ASSERT_EQ(export_clip(dir, "door", first.end_us - 2'000'000, spans[1].start_us + 2'000'000, gap_clip, &output), 0)
+      << output;
+  EXPECT_NE(output.find("gap: no footage from " + rfc3339(first.end_us).substr(0, 19)), std::string::npos) << output;
+  const MediaSummary across = probe_media(gap_clip);
+  EXPECT_NEAR(across.displayed_end_seconds, static_cast<double>(spans[1].start_us + 2'000'000 - (first.end_us - 2'000'000)) / 1e6,
+              0.2)
+      << "time stamps keep the gap: the clip is as long as the wall-clock range";
+
+  // Bad requests: clear errors, no file.
+  EXPECT_EQ(export_clip(dir, "door", first.start_us + 2'000'000, first.start_us + 1'000'000, dir.path() / "x.mp4", &output), 1);
+  EXPECT_NE(output.find("start must be before its end"), std::string::npos) << output;
+  EXPECT_EQ(export_clip(dir, "door", first.start_us, first.start_us + 5LL * 3600 * 1'000'000, dir.path() / "x.mp4", &output), 1);
+  EXPECT_NE(output.find("more than the limit of 4.0 h"), std::string::npos) << output;
+  EXPECT_EQ(export_clip(dir, "nobody", first.start_us, first.end_us, dir.path() / "x.mp4", &output), 1);
+  EXPECT_NE(output.find("camera nobody has no footage"), std::string::npos) << output;
+  EXPECT_EQ(export_clip(dir, "door", first.start_us, first.end_us, gap_clip, &output), 1) << "overwrote an export";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "x.mp4"));
+}
