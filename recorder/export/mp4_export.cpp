@@ -167,12 +167,18 @@ class Remuxer {
 ExportResult export_mp4(const ExportPlan& plan, const std::filesystem::path& storage, const std::filesystem::path& out,
                         const std::function<void(double)>& progress) {
   av_log_set_level(AV_LOG_ERROR);
-  Remuxer remuxer(plan, out);
-  for (std::size_t i = 0; i < plan.segments.size(); ++i) {
-    remuxer.add_segment(storage / plan.segments[i].path, plan.segments[i], i == 0);
-    if (progress) progress(static_cast<double>(i + 1) / static_cast<double>(plan.segments.size()));
+  try {
+    Remuxer remuxer(plan, out);
+    for (std::size_t i = 0; i < plan.segments.size(); ++i) {
+      remuxer.add_segment(storage / plan.segments[i].path, plan.segments[i], i == 0);
+      if (progress) progress(static_cast<double>(i + 1) / static_cast<double>(plan.segments.size()));
+    }
+    return remuxer.finish();
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(out, ignored);  // never leave half a clip that looks like an export
+    throw;
   }
-  return remuxer.finish();
 }
 
 }  // namespace recorder::exporting

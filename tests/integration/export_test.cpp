@@ -3,6 +3,7 @@
 // reported rather than hidden.
 
 #include <csignal>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <random>
 #include <thread>
@@ -24,7 +25,8 @@ int export_clip(const ScratchDir& dir, const std::string& camera, catalog::Micro
                 const std::filesystem::path& out, std::string* output) {
   return run_recorderctl(dir.path(),
                          {"export", "--storage", (dir.path() / "storage").string(), "--camera", camera, "--from",
-                          rfc3339(from), "--to", rfc3339(to), "-o", out.string()},
+                          rfc3339(from), "--to", rfc3339(to), "-o", out.string(), "--key",
+                          (dir.path() / "keys" / "signing.key").string(), "--user", "inspector-k"},
                          output);
 }
 
@@ -83,6 +85,35 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
   EXPECT_NEAR(across.displayed_end_seconds, static_cast<double>(spans[1].start_us + 2'000'000 - (first.end_us - 2'000'000)) / 1e6,
               0.2)
       << "time stamps keep the gap: the clip is as long as the wall-clock range";
+
+  // The manifest: verifies; one flipped byte in the clip, or one edited field in the manifest, does not.
+  const auto clip = dir.path() / "clip-0.mp4";
+  const auto manifest = dir.path() / "clip-0.mp4.manifest.json";
+  ASSERT_TRUE(std::filesystem::exists(manifest));
+  EXPECT_NE(read_file(manifest).find("\"exported_by\":\"inspector-k (offline export)\""), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(dir.path() / "keys" / "signing.key").permissions() &
+                (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none)
+      << "the signing key must be readable by its owner only";
+  EXPECT_EQ(run_recorderctl(dir.path(), {"verify", clip.string(), manifest.string()}, &output), 0) << output;
+  EXPECT_NE(output.find("OK: "), std::string::npos) << output;
+  const auto tampered_clip = dir.path() / "tampered.mp4";
+  std::filesystem::copy_file(clip, tampered_clip);
+  {
+    std::fstream bytes(tampered_clip, std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekg(static_cast<std::streamoff>(std::filesystem::file_size(tampered_clip) / 2));
+    const char byte = static_cast<char>(bytes.peek() ^ 0x01);
+    bytes.seekp(static_cast<std::streamoff>(std::filesystem::file_size(tampered_clip) / 2));
+    bytes.put(byte);
+  }
+  EXPECT_EQ(run_recorderctl(dir.path(), {"verify", tampered_clip.string(), manifest.string()}, &output), 1);
+  EXPECT_NE(output.find("FAILED: the clip's SHA-256 differs"), std::string::npos) << output;
+  auto edited = read_file(manifest);
+  const std::string camera_field = "\"camera\":\"door\"";
+  edited.replace(edited.find(camera_field), camera_field.size(), "\"camera\":\"cab1\"");
+  std::ofstream(dir.path() / "edited.json") << edited;
+  EXPECT_EQ(run_recorderctl(dir.path(), {"verify", clip.string(), (dir.path() / "edited.json").string()}, &output), 1);
+  EXPECT_NE(output.find("FAILED: the signature does not match"), std::string::npos) << output;
 
   // Bad requests: clear errors, no file.
   EXPECT_EQ(export_clip(dir, "door", first.start_us + 2'000'000, first.start_us + 1'000'000, dir.path() / "x.mp4", &output), 1);

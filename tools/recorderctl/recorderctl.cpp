@@ -14,7 +14,10 @@ int usage_error(const std::string& problem) {
                "  recorderctl storage init --config FILE      give a new recording disk its identity\n"
                "  recorderctl check --config FILE [--repair]  compare catalog and files; exit 1 on findings\n"
                "  recorderctl export --storage DIR --camera ID --from TIME --to TIME -o FILE\n"
-               "                                              one MP4 of a camera's footage, offline (RFC 3339 times)\n"
+               "            [--manifest FILE] [--key FILE] [--user NAME]\n"
+               "                                              one MP4 of a camera's footage and its signed manifest,\n"
+               "                                              offline (RFC 3339 times)\n"
+               "  recorderctl verify CLIP MANIFEST [--public-key BASE64]  check a clip against its manifest\n"
                "  recorderctl firewall show --config FILE     print the camera-segment ruleset (input for nft -f)\n"
                "  recorderctl firewall apply --config FILE    apply it (replaces only its own table)\n"
                "  recorderctl firewall check --config FILE    compare it with the kernel's; exit 1 on a difference\n"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
       return storage_init(Arguments(words.begin() + 2, words.end()));
     if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "export") return export_clip(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "verify") return verify(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "firewall" && words.size() > 1) {
       const Arguments rest(words.begin() + 2, words.end());
       if (words[1] == "show") return firewall_show(rest);

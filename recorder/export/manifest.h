@@ -1,0 +1,48 @@
+#pragma once
+// The manifest that goes with every export: what was asked for, what the clip holds (range, gaps,
+// SHA-256), who exported it and when, signed with the recorder's Ed25519 key (libsodium), so that anyone
+// can show the clip was not altered. `recorderctl verify` checks it and says exactly what fails.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "recorder/export/export_plan.h"
+#include "recorder/export/mp4_export.h"
+
+namespace recorder::exporting {
+
+// The signing key pair; the secret part never leaves this struct's owner.
+struct SigningKey {
+  std::vector<unsigned char> public_key;  // 32 bytes
+  std::vector<unsigned char> secret_key;  // 64 bytes
+};
+
+// Reads the key at `file`, or creates it (mode 0600, synced) when there is none. Throws when the file is
+// unreadable, malformed, or readable by others.
+SigningKey load_or_create_signing_key(const std::filesystem::path& file);
+
+std::string sha256_of_file(const std::filesystem::path& file);  // lower-case hex
+
+struct ManifestFacts {
+  std::string recorder_id;
+  std::string exported_by;
+  WallTime exported_at;
+};
+
+// Writes `<clip>.manifest.json` beside the clip (or at `manifest`), signed; returns its path.
+std::filesystem::path write_manifest(const ExportPlan& plan, const ExportResult& result, const std::filesystem::path& clip,
+                                     const std::filesystem::path& manifest, const ManifestFacts& facts,
+                                     const SigningKey& key);
+
+struct Verification {
+  bool ok = false;
+  std::vector<std::string> problems;  // each says what failed
+  std::string summary;                // camera, range, recorder, key fingerprint
+};
+// Checks the clip's size and SHA-256 against the manifest and the manifest's signature. With
+// `expected_public_key` (base64), also that it was signed by that key.
+Verification verify_manifest(const std::filesystem::path& clip, const std::filesystem::path& manifest,
+                             const std::string& expected_public_key = "");
+
+}  // namespace recorder::exporting
