@@ -2,6 +2,7 @@
 // protected incidents and what retention may delete, storage identity and locking, torn segment files,
 // and start-up recovery on synthetic state (docs/durability.md).
 
+#include "tests/support/incident_fixture.h"
 #include "recorder/catalog/catalog.h"
 
 #include <chrono>
@@ -322,15 +323,7 @@ class CatalogIncidents : public CatalogTest {
 
   Incident incident(std::vector<std::string> cameras, Micros start, Micros end,
                     std::optional<Micros> expires = std::nullopt) {
-    Incident i;
-    i.cameras = std::move(cameras);
-    i.start_us = start;
-    i.end_us = end;
-    i.reason = "door incident";
-    i.created_by = "maintainer";
-    i.created_us = now;
-    i.expires_us = expires;
-    return i;
+    return test_support::make_incident(std::move(cameras), start, end, now, expires);
   }
 
   const Micros now = base + 60 * minute;
@@ -361,8 +354,8 @@ TEST_F(CatalogIncidents, IncidentProtectsOverlappingSegmentsOfItsCamerasOnly) {
   ASSERT_EQ(in_force.size(), 1u);
   EXPECT_EQ(in_force[0].id, id);
   EXPECT_EQ(in_force[0].cameras, (std::vector<std::string>{"A", "B"}));
-  EXPECT_EQ(in_force[0].reason, "door incident");
-  EXPECT_EQ(in_force[0].created_by, "maintainer");
+  EXPECT_EQ(in_force[0].reason, "door incident (test)");
+  EXPECT_EQ(in_force[0].created_by, "tester");
 
   EXPECT_TRUE(catalog().remove_incident(id));
   EXPECT_FALSE(catalog().remove_incident(id));  // already gone

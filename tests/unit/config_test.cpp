@@ -1,5 +1,6 @@
 // Configuration: every validation error names the file, the line and the key, and says what is wrong.
 
+#include "tests/support/config_error.h"
 #include "recorder/config/config.h"
 
 #include <filesystem>
@@ -27,15 +28,7 @@ class ConfigFiles : public ::testing::Test {
   }
 
   // Loads `yaml` from a file and returns the error message (empty when it loaded).
-  std::string error_of(const std::string& yaml) {
-    const auto file = write("recorder.yaml", yaml);
-    try {
-      load_config(file);
-    } catch (const ConfigError& e) {
-      return e.what();
-    }
-    return "";
-  }
+  std::string error_of(const std::string& yaml) { return test_support::config_error_of(write("recorder.yaml", yaml)); }
 
   std::filesystem::path dir_;
 };

@@ -5,6 +5,7 @@
 // Golden files: tests/data/firewall/<config>.nft. After an intended change to the renderer, regenerate
 // them with UPDATE_GOLDEN=1 tests/unit_tests --gtest_filter='FirewallGolden.*' and read the diff.
 
+#include "tests/support/config_error.h"
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -458,15 +459,7 @@ const std::string good_network = interfaces_line + subnets_line + recorder_line;
 class NetworkConfigFiles : public TempDir {
  protected:
   // The error message of loading `yaml`, or "" when it loaded.
-  std::string error_of(const std::string& yaml) {
-    const auto file = write("recorder.yaml", yaml);
-    try {
-      load_config(file);
-    } catch (const ConfigError& e) {
-      return e.what();
-    }
-    return "";
-  }
+  std::string error_of(const std::string& yaml) { return test_support::config_error_of(write("recorder.yaml", yaml)); }
   Config load(const std::string& yaml) { return load_config(write("recorder.yaml", yaml)); }
 };
 

@@ -7,6 +7,7 @@
 // rows, the alarm when nothing may be deleted, the guard against deleting when deleting frees nothing, the
 // protection cap (max_protected_percent) and the deletion counts in the catalog.
 
+#include "tests/support/incident_fixture.h"
 #include "recorder/retention/retention.h"
 
 #include <cstdint>
@@ -190,15 +191,8 @@ class StorageFixture : public ::testing::Test {
 
   std::int64_t protect(std::vector<std::string> cameras, Micros start, Micros end,
                        std::optional<Micros> expires = std::nullopt, Micros at = now) {
-    Incident incident;
-    incident.cameras = std::move(cameras);
-    incident.start_us = start;
-    incident.end_us = end;
-    incident.reason = "test incident";
-    incident.created_by = "tester";
-    incident.created_us = at;
-    incident.expires_us = expires;
-    return retention::protect(catalog(), incident, storage_config_, disk(), at);
+    return retention::protect(catalog(), test_support::make_incident(std::move(cameras), start, end, at, expires),
+                              storage_config_, disk(), at);
   }
 
   std::filesystem::path storage_;
