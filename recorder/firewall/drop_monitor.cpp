@@ -97,10 +97,7 @@ void DropMonitor::on_packet(BlockedPacket packet) {
   // A source the ruleset could not name (an IPv6 link-local address) may still be a camera's: its MAC
   // address says which, through the neighbour table the recorder keeps while it talks to the cameras.
   if (packet.camera_id == "unknown" && !packet.source_mac.empty()) {
-    std::ifstream arp("/proc/net/arp");
-    std::ostringstream table;
-    table << arp.rdbuf();
-    const std::string owner = camera_by_mac(packet.source_mac, table.str(), camera_by_ipv4_);
+    const std::string owner = camera_by_mac(packet.source_mac, neighbour_table(), camera_by_ipv4_);
     if (!owner.empty()) packet.camera_id = owner;
   }
   const catalog::Micros now = catalog::to_micros(clock_.wall_now());
@@ -119,6 +116,19 @@ void DropMonitor::on_packet(BlockedPacket packet) {
   } else {
     ++since_summary_[packet.camera_id];
   }
+}
+
+const std::string& DropMonitor::neighbour_table() {
+  // Read at most once a second: a camera flooding link-local packets must not cost a file read each.
+  const auto now = clock_.monotonic_now();
+  if (neighbours_read_at_ == MonotonicTime{} || now - neighbours_read_at_ > std::chrono::seconds(1)) {
+    std::ifstream arp("/proc/net/arp");
+    std::ostringstream table;
+    table << arp.rdbuf();
+    neighbours_ = table.str();
+    neighbours_read_at_ = now;
+  }
+  return neighbours_;
 }
 
 void DropMonitor::flush_to_catalog() {

@@ -40,6 +40,7 @@ class DropMonitor {
 
  private:
   void flush_to_catalog();
+  const std::string& neighbour_table();
   void log_summaries();
 
   int group_;
@@ -58,6 +59,8 @@ class DropMonitor {
   std::map<Key, bool> seen_;                         // destinations already said in the log
   std::map<std::string, std::uint64_t> since_summary_;  // camera -> packets not yet summarised
   std::map<MetricKey, std::uint64_t> totals_;
+  std::string neighbours_;            // /proc/net/arp, as last read
+  MonotonicTime neighbours_read_at_{};
 };
 
 }  // namespace recorder::firewall
