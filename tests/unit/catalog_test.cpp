@@ -2,6 +2,7 @@
 // protected incidents and what retention may delete, storage identity and locking, torn segment files,
 // and start-up recovery on synthetic state (docs/durability.md).
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/incident_fixture.h"
 #include "recorder/catalog/catalog.h"
 
@@ -33,14 +34,7 @@ constexpr Micros minute = 60 * second;
 // 2026-11-30T10:00:00Z: an arbitrary, realistic base time.
 constexpr Micros base = 1'796'032'800 * second;
 
-std::filesystem::path fresh_temp_dir(const std::string& prefix) {
-  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             (prefix + "-" + std::to_string(getpid()) + "-" + test->test_suite_name() + "-" + test->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using test_support::fresh_temp_dir;
 
 std::vector<std::int64_t> ids_of(const std::vector<Segment>& segments) {
   std::vector<std::int64_t> ids;

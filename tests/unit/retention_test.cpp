@@ -7,6 +7,7 @@
 // rows, the alarm when nothing may be deleted, the guard against deleting when deleting frees nothing, the
 // protection cap (max_protected_percent) and the deletion counts in the catalog.
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/incident_fixture.h"
 #include "recorder/retention/retention.h"
 
@@ -47,14 +48,7 @@ constexpr std::uint64_t MiB = 1 << 20;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::filesystem::path fresh_temp_dir(const std::string& prefix) {
-  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             (prefix + "-" + std::to_string(getpid()) + "-" + test->test_suite_name() + "-" + test->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using test_support::fresh_temp_dir;
 
 // A disk of `capacity` bytes that holds the segment files (*.mp4) under the storage directory, plus
 // `other_used` bytes of something else. `frozen` makes it report a constant free space whatever is deleted
