@@ -42,8 +42,21 @@ StorageConfig read_storage(const ConfigNode& node) {
   return storage;
 }
 
-ApiConfig read_api(const ConfigNode& node) {
-  node.expect_map_with_keys({"listen", "insecure_http"});
+std::filesystem::path read_path(const ConfigNode& node, const std::filesystem::path& relative_to) {
+  std::filesystem::path path = node.as_string();
+  if (path.empty()) node.fail("must not be empty");
+  if (path.is_relative() && !relative_to.empty()) path = relative_to / path;
+  return path;
+}
+
+TlsConfig read_tls(const ConfigNode& node, const std::filesystem::path& relative_to) {
+  node.expect_map_with_keys({"cert", "key"});
+  return TlsConfig{read_path(node.child("cert"), relative_to), read_path(node.child("key"), relative_to)};
+}
+
+ApiConfig read_api(const ConfigNode& node, const std::filesystem::path& relative_to) {
+  node.expect_map_with_keys(
+      {"listen", "insecure_http", "tls", "users_file", "signing_key", "token_seconds", "max_export_minutes"});
   ApiConfig api;
   const ConfigNode listen = node.child("listen");
   const std::string text = listen.as_string();
@@ -61,8 +74,18 @@ ApiConfig read_api(const ConfigNode& node) {
     listen.fail(fmt::format("'{}' is not a port number", port));
   api.listen_port = std::stoi(port);
   if (auto insecure = node.optional_child("insecure_http")) api.insecure_http = insecure->as_bool();
-  if (!api.insecure_http)
-    node.fail("HTTPS (api.tls) is not available yet: set insecure_http: true to serve plain HTTP on a closed network");
+  if (auto tls = node.optional_child("tls")) {
+    if (api.insecure_http) tls->fail("give either 'tls' or 'insecure_http: true', not both");
+    api.tls = read_tls(*tls, relative_to);
+  }
+  if (!api.insecure_http && !api.tls)
+    node.fail("needs 'tls' (cert and key; `recorderctl tls init` makes a pair), or 'insecure_http: true' to serve "
+              "plain HTTP on a closed test network");
+  if (auto users = node.optional_child("users_file")) api.users_file = read_path(*users, relative_to);
+  if (auto key = node.optional_child("signing_key")) api.signing_key = read_path(*key, relative_to);
+  if (auto seconds = node.optional_child("token_seconds")) api.token_seconds = static_cast<int>(seconds->as_integer(1, 86400));
+  if (auto minutes = node.optional_child("max_export_minutes"))
+    api.max_export_minutes = static_cast<int>(minutes->as_integer(1, 24 * 60));
   return api;
 }
 
@@ -90,7 +113,7 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
     config.network = read_network(*network);
     check_cameras_in_segment(root.child("cameras"), config.cameras, *config.network);
   }
-  if (auto api = root.optional_child("api")) config.api = read_api(*api);
+  if (auto api = root.optional_child("api")) config.api = read_api(*api, relative_to);
   if (auto level = root.optional_child("log_level")) {
     config.log_level = level->as_string();
     static const char* const levels[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};

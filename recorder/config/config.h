@@ -67,12 +67,23 @@ struct NetworkConfig {
   int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
 };
 
-// The maintenance API (api:). TLS and users come with the retrieval work; until then only the
-// explicitly insecure plain-HTTP mode exists, for tests and a bench on a closed network.
+// The maintenance API's HTTPS certificate and key (api.tls), PEM files; `recorderctl tls init` makes them.
+struct TlsConfig {
+  std::filesystem::path cert;
+  std::filesystem::path key;
+};
+
+// The maintenance API (api:). HTTPS unless `insecure_http: true` asks for plain HTTP (tests, a bench).
+// Relative paths are taken from the configuration file's folder.
 struct ApiConfig {
   std::string listen_address = "127.0.0.1";
   int listen_port = 8443;           // 0: any free port (tests)
   bool insecure_http = false;
+  std::optional<TlsConfig> tls;     // required unless insecure_http
+  std::filesystem::path users_file = "/etc/onboard-recorder/users.yaml";  // `recorderctl users` manages it
+  std::filesystem::path signing_key = "/var/lib/onboard-recorder/signing.key";  // Ed25519, for manifests
+  int token_seconds = 3600;         // how long a login's bearer token is valid
+  int max_export_minutes = 240;     // longer export ranges are refused
 };
 
 struct Config {

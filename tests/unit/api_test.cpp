@@ -88,12 +88,24 @@ TEST(ApiConfig, ListenIsParsedAndPlainHttpMustBeAskedFor) {
   ASSERT_TRUE(config.api.has_value());
   EXPECT_EQ(config.api->listen_address, "::1");
   EXPECT_EQ(config.api->listen_port, 9443);
+  EXPECT_FALSE(config.api->tls.has_value());
+  const auto tls = config::parse_config(
+      base + "api:\n  listen: 127.0.0.1:8443\n  tls: {cert: tls/cert.pem, key: /k.pem}\n  users_file: users.yaml\n",
+      "t.yaml", "/etc/rec");
+  ASSERT_TRUE(tls.api->tls.has_value());
+  EXPECT_EQ(tls.api->tls->cert, "/etc/rec/tls/cert.pem");
+  EXPECT_EQ(tls.api->tls->key, "/k.pem");
+  EXPECT_EQ(tls.api->users_file, "/etc/rec/users.yaml");
+  EXPECT_EQ(tls.api->max_export_minutes, 240);
   for (const auto& [yaml, expected] : std::vector<std::pair<std::string, std::string>>{
            {"api:\n  listen: 127.0.0.1:8443\n", "insecure_http"},
            {"api:\n  listen: localhost:8443\n  insecure_http: true\n", "'localhost' is not an IP address"},
            {"api:\n  listen: 127.0.0.1:99999\n  insecure_http: true\n", "'99999' is not a port number"},
            {"api:\n  listen: 127.0.0.1\n  insecure_http: true\n", "ADDRESS:PORT"},
-           {"api:\n  listen: 127.0.0.1:8443\n  insecure_http: true\n  tls: {}\n", "unknown key"}}) {
+           {"api:\n  listen: 127.0.0.1:8443\n  insecure_http: true\n  tls: {cert: a, key: b}\n", "not both"},
+           {"api:\n  listen: 127.0.0.1:8443\n  tls: {cert: a}\n", "api.tls: missing required key 'key'"},
+           {"api:\n  listen: 127.0.0.1:8443\n  token_seconds: 0\n  insecure_http: true\n", "token_seconds"},
+           {"api:\n  listen: 127.0.0.1:8443\n  insecure_http: true\n  users: x\n", "unknown key"}}) {
     try {
       config::parse_config(base + yaml, "t.yaml");
       ADD_FAILURE() << "accepted: " << yaml;
