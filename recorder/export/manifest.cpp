@@ -94,21 +94,27 @@ std::string sha256_of_file(const std::filesystem::path& file) {
   return hex;
 }
 
-std::filesystem::path write_manifest(const ExportPlan& plan, const ExportResult& result, const std::filesystem::path& clip,
-                                     const std::filesystem::path& manifest_path, const ManifestFacts& facts,
-                                     const SigningKey& key) {
+void write_manifest(const std::vector<ExportedClip>& clips, const std::filesystem::path& manifest_path,
+                    const ManifestFacts& facts, const SigningKey& key) {
   json::object manifest;
   manifest["format"] = "onboard-recorder-export-manifest/1";
   manifest["recorder_id"] = facts.recorder_id;
-  manifest["camera"] = plan.camera_id;
-  manifest["requested"] = {{"from", rfc3339_us(plan.from_us)}, {"to", rfc3339_us(plan.to_us)}};
-  manifest["actual"] = {{"from", rfc3339_us(result.first_frame_us)}, {"to", rfc3339_us(result.end_us)}};
-  json::array gaps;
-  for (const auto& gap : plan.gaps) gaps.push_back(json::object{{"from", rfc3339_us(gap.from_us)}, {"to", rfc3339_us(gap.to_us)}});
-  manifest["gaps"] = std::move(gaps);
-  manifest["file"] = {{"name", clip.filename().string()},
-                      {"bytes", static_cast<std::int64_t>(std::filesystem::file_size(clip))},
-                      {"sha256", sha256_of_file(clip)}};
+  json::array entries;
+  for (const auto& clip : clips) {
+    json::array gaps;
+    for (const auto& gap : clip.plan.gaps)
+      gaps.push_back(json::object{{"from", rfc3339_us(gap.from_us)}, {"to", rfc3339_us(gap.to_us)}});
+    entries.push_back(json::object{
+        {"camera", clip.plan.camera_id},
+        {"requested", {{"from", rfc3339_us(clip.plan.from_us)}, {"to", rfc3339_us(clip.plan.to_us)}}},
+        {"actual", {{"from", rfc3339_us(clip.result.first_frame_us)}, {"to", rfc3339_us(clip.result.end_us)}}},
+        {"gaps", std::move(gaps)},
+        {"file",
+         {{"name", clip.file.filename().string()},
+          {"bytes", static_cast<std::int64_t>(std::filesystem::file_size(clip.file))},
+          {"sha256", sha256_of_file(clip.file)}}}});
+  }
+  manifest["clips"] = std::move(entries);
   manifest["exported_by"] = facts.exported_by;
   manifest["exported_at"] = format_rfc3339(facts.exported_at);
   manifest["public_key"] = base64(key.public_key);
@@ -120,8 +126,31 @@ std::filesystem::path write_manifest(const ExportPlan& plan, const ExportResult&
   std::ofstream out(manifest_path, std::ios::trunc);
   out << json::serialize(manifest) << "\n";
   if (!out.flush()) throw Error(ErrorKind::Unavailable, "cannot write " + manifest_path.string());
-  return manifest_path;
 }
+
+namespace {
+// The manifest's entry for the clip file named `name`, or nullptr.
+const json::object* clip_entry(const json::object& manifest, const std::string& name) {
+  const auto* clips = manifest.if_contains("clips");
+  if (!clips || !clips->is_array()) return nullptr;
+  for (const auto& clip : clips->as_array()) {
+    const auto* file = clip.is_object() ? clip.as_object().if_contains("file") : nullptr;
+    const auto* file_name = file && file->is_object() ? file->as_object().if_contains("name") : nullptr;
+    if (file_name && file_name->is_string() && file_name->as_string() == name) return &clip.as_object();
+  }
+  return nullptr;
+}
+
+std::string text_at(const json::object* object, std::initializer_list<const char*> path) {
+  const json::value* value = nullptr;
+  for (const char* key : path) {
+    if (!object) return "";
+    value = object->if_contains(key);
+    object = value && value->is_object() ? &value->as_object() : nullptr;
+  }
+  return value && value->is_string() ? std::string(value->as_string()) : "";
+}
+}  // namespace
 
 Verification verify_manifest(const std::filesystem::path& clip, const std::filesystem::path& manifest_path,
                              const std::string& expected_public_key) {
@@ -141,11 +170,10 @@ Verification verify_manifest(const std::filesystem::path& clip, const std::files
     const auto* value = manifest.if_contains(name);
     return value && value->is_string() ? std::string(value->as_string()) : std::string();
   };
-  const auto* file = manifest.if_contains("file");
-  const std::string expected_hash = file && file->is_object() && file->as_object().if_contains("sha256")
-                                        ? std::string(file->as_object().at("sha256").as_string())
-                                        : "";
-  if (expected_hash.empty()) v.problems.push_back("the manifest names no SHA-256 for the clip");
+  const json::object* clip_facts = clip_entry(manifest, clip.filename().string());
+  const std::string expected_hash = text_at(clip_facts, {"file", "sha256"});
+  if (!clip_facts) v.problems.push_back("the manifest lists no clip named " + clip.filename().string());
+  else if (expected_hash.empty()) v.problems.push_back("the manifest names no SHA-256 for the clip");
   else if (!std::filesystem::exists(clip)) v.problems.push_back("the clip " + clip.string() + " does not exist");
   else if (sha256_of_file(clip) != expected_hash)
     v.problems.push_back("the clip's SHA-256 differs from the manifest's: the clip was altered or is another file");
@@ -163,11 +191,9 @@ Verification verify_manifest(const std::filesystem::path& clip, const std::files
       v.problems.push_back("signed by key " + fingerprint(*public_key) + ", not by the expected key");
   }
   v.ok = v.problems.empty();
-  const auto* actual = manifest.if_contains("actual");
-  v.summary = fmt::format("camera {} from recorder {}, {} to {}, key {}", field("camera"), field("recorder_id"),
-                          actual ? std::string(actual->as_object().at("from").as_string()) : "?",
-                          actual ? std::string(actual->as_object().at("to").as_string()) : "?",
-                          public_key ? fingerprint(*public_key) : "?");
+  v.summary = fmt::format("camera {} from recorder {}, {} to {}, key {}", text_at(clip_facts, {"camera"}),
+                          field("recorder_id"), text_at(clip_facts, {"actual", "from"}),
+                          text_at(clip_facts, {"actual", "to"}), public_key ? fingerprint(*public_key) : "?");
   return v;
 }
 

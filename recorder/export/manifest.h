@@ -30,17 +30,24 @@ struct ManifestFacts {
   WallTime exported_at;
 };
 
-// Writes `<clip>.manifest.json` beside the clip (or at `manifest`), signed; returns its path.
-std::filesystem::path write_manifest(const ExportPlan& plan, const ExportResult& result, const std::filesystem::path& clip,
-                                     const std::filesystem::path& manifest, const ManifestFacts& facts,
-                                     const SigningKey& key);
+// One exported clip as the manifest describes it.
+struct ExportedClip {
+  ExportPlan plan;
+  ExportResult result;
+  std::filesystem::path file;  // the manifest records its name, size and SHA-256
+};
+
+// Writes the signed manifest of one export (one clip, or one per camera of an incident) to `manifest`.
+void write_manifest(const std::vector<ExportedClip>& clips, const std::filesystem::path& manifest,
+                    const ManifestFacts& facts, const SigningKey& key);
 
 struct Verification {
   bool ok = false;
   std::vector<std::string> problems;  // each says what failed
   std::string summary;                // camera, range, recorder, key fingerprint
 };
-// Checks the clip's size and SHA-256 against the manifest and the manifest's signature. With
+// Checks the clip's size and SHA-256 against the manifest's entry of that file name, and the manifest's
+// signature. With
 // `expected_public_key` (base64), also that it was signed by that key.
 Verification verify_manifest(const std::filesystem::path& clip, const std::filesystem::path& manifest,
                              const std::string& expected_public_key = "");

@@ -97,7 +97,9 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
       << "the signing key must be readable by its owner only";
   EXPECT_EQ(run_recorderctl(dir.path(), {"verify", clip.string(), manifest.string()}, &output), 0) << output;
   EXPECT_NE(output.find("OK: "), std::string::npos) << output;
-  const auto tampered_clip = dir.path() / "tampered.mp4";
+  // The manifest names the clip file, so the altered copy keeps the name, in a folder of its own.
+  std::filesystem::create_directory(dir.path() / "tampered");
+  const auto tampered_clip = dir.path() / "tampered" / "clip-0.mp4";
   std::filesystem::copy_file(clip, tampered_clip);
   {
     std::fstream bytes(tampered_clip, std::ios::in | std::ios::out | std::ios::binary);
@@ -114,6 +116,8 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
   std::ofstream(dir.path() / "edited.json") << edited;
   EXPECT_EQ(run_recorderctl(dir.path(), {"verify", clip.string(), (dir.path() / "edited.json").string()}, &output), 1);
   EXPECT_NE(output.find("FAILED: the signature does not match"), std::string::npos) << output;
+  EXPECT_EQ(run_recorderctl(dir.path(), {"verify", gap_clip.string(), manifest.string()}, &output), 1);
+  EXPECT_NE(output.find("FAILED: the manifest lists no clip named"), std::string::npos) << output;
 
   // Bad requests: clear errors, no file.
   EXPECT_EQ(export_clip(dir, "door", first.start_us + 2'000'000, first.start_us + 1'000'000, dir.path() / "x.mp4", &output), 1);

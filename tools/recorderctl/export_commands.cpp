@@ -57,8 +57,8 @@ int export_clip(const Arguments& args) {
     if (terminal) std::cerr << "\rexporting " << static_cast<int>(done * 100) << " %" << std::flush;
   });
   if (terminal) std::cerr << "\n";
-  exporting::write_manifest(plan, result, out, manifest, {recorder_id, user + " (offline export)", std::chrono::system_clock::now()},
-                            key);
+  exporting::write_manifest({{plan, result, out}}, manifest,
+                            {recorder_id, user + " (offline export)", std::chrono::system_clock::now()}, key);
   std::cout << "exported " << out << ": " << result.video_frames << " frames, " << result.bytes << " bytes, "
             << format_rfc3339(catalog::from_micros(result.first_frame_us)) << " to "
             << format_rfc3339(catalog::from_micros(result.end_us)) << "\n";
