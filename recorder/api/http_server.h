@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/message_generator.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@ namespace recorder::api {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
+using Reply = boost::beast::http::message_generator;
 // Builds the response to one request; `remote` is the peer's address. Called on the server's thread.
 using Handler = std::function<Response(const Request& request, const std::string& remote)>;
 

@@ -80,6 +80,11 @@ std::string render_metrics(const StatusSnapshot& s) {
                static_cast<double>(packets));
     }
   }
+
+  m.family("recorder_exports_total", "counter", "exports handed out through the API");
+  m.sample("recorder_exports_total", static_cast<double>(s.exports_total));
+  m.family("recorder_failed_logins_total", "counter", "logins refused for a wrong name or password");
+  m.sample("recorder_failed_logins_total", static_cast<double>(s.failed_logins_total));
   return m.text;
 }
 

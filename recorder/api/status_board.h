@@ -32,6 +32,9 @@ struct StatusSnapshot {
   std::optional<bool> firewall_applied;           // nullopt: no network: block
   int firewall_drift_repairs = 0;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> blocked_packets;  // camera, proto, port
+  // Filled in by the API itself when it renders /metrics.
+  std::uint64_t exports_total = 0;
+  std::uint64_t failed_logins_total = 0;
 };
 
 class StatusBoard {
