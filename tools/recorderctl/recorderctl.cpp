@@ -21,7 +21,13 @@ int usage_error(const std::string& problem) {
                "  recorderctl firewall show --config FILE     print the camera-segment ruleset (input for nft -f)\n"
                "  recorderctl firewall apply --config FILE    apply it (replaces only its own table)\n"
                "  recorderctl firewall check --config FILE    compare it with the kernel's; exit 1 on a difference\n"
-               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n";
+               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n"
+               "  recorderctl users add NAME --role ROLE --config FILE  a maintenance API user (viewer, exporter,\n"
+               "                                              admin); the password is read from standard input\n"
+               "  recorderctl users passwd NAME --config FILE a new password, from standard input\n"
+               "  recorderctl users role NAME --role ROLE --config FILE\n"
+               "  recorderctl users remove NAME --config FILE\n"
+               "  recorderctl users list --config FILE        names and roles (never passwords or hashes)\n";
   return 2;
 }
 
@@ -59,6 +65,7 @@ int main(int argc, char** argv) {
       if (words[1] == "check") return firewall_check(rest);
       if (words[1] == "attempts") return firewall_attempts(rest);
     }
+    if (words[0] == "users") return users_command(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "--help" || words[0] == "help") return usage_error(""), 0;
     return usage_error("unknown command '" + words[0] + "'");
   } catch (const UsageError& e) {
