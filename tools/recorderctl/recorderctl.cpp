@@ -21,7 +21,11 @@ int usage_error(const std::string& problem) {
                "  recorderctl firewall show --config FILE     print the camera-segment ruleset (input for nft -f)\n"
                "  recorderctl firewall apply --config FILE    apply it (replaces only its own table)\n"
                "  recorderctl firewall check --config FILE    compare it with the kernel's; exit 1 on a difference\n"
-               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n";
+               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n"
+               "  recorderctl audit verify --config FILE | --storage DIR\n"
+               "                                              check the audit log's hash chain; exit 1 on tampering\n"
+               "  recorderctl audit show --config FILE | --storage DIR [--from TIME] [--to TIME] [--limit N]\n"
+               "                                              print audit rows, oldest first (RFC 3339 times)\n";
   return 2;
 }
 
@@ -58,6 +62,11 @@ int main(int argc, char** argv) {
       if (words[1] == "apply") return firewall_apply(rest);
       if (words[1] == "check") return firewall_check(rest);
       if (words[1] == "attempts") return firewall_attempts(rest);
+    }
+    if (words[0] == "audit" && words.size() > 1) {
+      const Arguments rest(words.begin() + 2, words.end());
+      if (words[1] == "verify") return audit_verify(rest);
+      if (words[1] == "show") return audit_show(rest);
     }
     if (words[0] == "--help" || words[0] == "help") return usage_error(""), 0;
     return usage_error("unknown command '" + words[0] + "'");
