@@ -73,6 +73,36 @@ struct NetworkAttempt {
   std::int64_t packets = 0;
 };
 
+// One row of the hash-chained audit log: who did what to footage, when, from where (docs/durability.md,
+// "Audit log").
+struct AuditEntry {
+  std::int64_t id = 0;
+  Micros at_us = 0;
+  std::string user;      // "-" when unknown (e.g. no credentials)
+  std::string remote;    // client address, or "local" for recorderctl
+  std::string action;    // "login", "login-failed", "list-cameras", "list-recordings", "export", "protect",
+                         // "unprotect", "refused", "audit-read", ...
+  std::string detail;    // free text / compact JSON: what exactly (camera, range, reason, HTTP status)
+  std::string previous_hash;
+  std::string hash;      // lower-case hex SHA-256
+};
+
+// What verify_audit_chain found. `problems` are tampering or loss, each naming the row id; `notes` are
+// states a crash explains (rows newer than the head anchor) and do not make the check fail.
+struct AuditCheck {
+  bool ok = false;
+  std::int64_t rows = 0;
+  std::vector<std::string> problems;
+  std::vector<std::string> notes;
+  std::string head_hash;  // the newest row's hash, empty when there are no rows
+};
+
+// The previous_hash of the first audit row.
+inline const std::string audit_genesis_hash(64, '0');
+// SHA-256 (lower-case hex) over a length-prefixed encoding of id, at_us, user, remote, action, detail and
+// previous_hash, so that moving text from one field to the next changes it. Ignores entry.hash.
+std::string audit_hash(const AuditEntry& entry);
+
 struct DeletionTotals {
   std::int64_t segments = 0;
   std::int64_t bytes = 0;
@@ -144,9 +174,23 @@ class Catalog {
   void count_deletion(const std::string& cause, std::int64_t bytes);
   std::map<std::string, DeletionTotals> deletions();
 
+  // The audit log's head anchor: the newest row's id and hash, beside the catalog.
+  static std::filesystem::path audit_head_in(const std::filesystem::path& storage);
+  // Appends a row chained to the newest one (one transaction), then rewrites the head anchor (synced).
+  // Throws recorder::Error; if it throws after the commit, the row is in and the anchor lags behind it,
+  // which verify_audit_chain reports as a note. Callers that must not serve footage unaudited refuse then.
+  AuditEntry append_audit(Micros at_us, const std::string& user, const std::string& remote, const std::string& action,
+                          const std::string& detail);
+  // Rows with from_us <= at_us < to_us, by time (oldest first), at most `limit`.
+  std::vector<AuditEntry> audit_entries(Micros from_us, Micros to_us, std::size_t limit = 10000) const;
+  // Checks every row's hash, the chain of previous hashes, gaps in the ids, and the head anchor.
+  AuditCheck verify_audit_chain() const;
+
  private:
   std::filesystem::path storage_;
-  Database db_;
+  // mutable: the const queries (audit_entries, verify_audit_chain) prepare statements, which reads the
+  // database without changing what the catalog holds.
+  mutable Database db_;
 };
 
 }  // namespace recorder::catalog

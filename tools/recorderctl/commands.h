@@ -19,6 +19,8 @@ int firewall_attempts(const Arguments& args);
 int export_clip(const Arguments& args);
 int verify(const Arguments& args);
 int users_command(const Arguments& args);  // args after "users": add, remove, passwd, role, list
+int audit_verify(const Arguments& args);
+int audit_show(const Arguments& args);
 
 // Shared argument handling: "--config FILE" and flags.
 struct CommonOptions {

@@ -27,7 +27,11 @@ int usage_error(const std::string& problem) {
                "  recorderctl users passwd NAME --config FILE a new password, from standard input\n"
                "  recorderctl users role NAME --role ROLE --config FILE\n"
                "  recorderctl users remove NAME --config FILE\n"
-               "  recorderctl users list --config FILE        names and roles (never passwords or hashes)\n";
+               "  recorderctl users list --config FILE        names and roles (never passwords or hashes)\n"
+               "  recorderctl audit verify --config FILE | --storage DIR\n"
+               "                                              check the audit log's hash chain; exit 1 on tampering\n"
+               "  recorderctl audit show --config FILE | --storage DIR [--from TIME] [--to TIME] [--limit N]\n"
+               "                                              print audit rows, oldest first (RFC 3339 times)\n";
   return 2;
 }
 
@@ -65,7 +69,12 @@ int main(int argc, char** argv) {
       if (words[1] == "check") return firewall_check(rest);
       if (words[1] == "attempts") return firewall_attempts(rest);
     }
-    if (words[0] == "users") return users_command(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "users") return users_command(Arguments(words.begin() + 1, words.end()))
+    if (words[0] == "audit" && words.size() > 1) {
+      const Arguments rest(words.begin() + 2, words.end());
+      if (words[1] == "verify") return audit_verify(rest);
+      if (words[1] == "show") return audit_show(rest);
+    }
     if (words[0] == "--help" || words[0] == "help") return usage_error(""), 0;
     return usage_error("unknown command '" + words[0] + "'");
   } catch (const UsageError& e) {
