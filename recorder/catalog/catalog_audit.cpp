@@ -1,5 +1,6 @@
 // Catalog: the hash-chained audit log and its head anchor (docs/durability.md, "Audit log").
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -48,12 +49,15 @@ struct AuditHead {
 }
 
 // Temporary file, fsync, rename, fsync of the directory: after a crash the anchor is the old one or the
-// new one, whole. mkstemp gives each writer its own temporary, so two appenders cannot mix their bytes.
+// new one, whole. Each writer has its own temporary (process and sequence number), so two appenders
+// cannot mix their bytes; not mkstemp, whose mode 0600 would hide the anchor from an operator's
+// recorderctl that can read the catalog (0644 less the umask, as SQLite creates it).
 void write_head(const std::filesystem::path& storage, const AuditHead& head) {
+  static std::atomic<std::uint64_t> sequence{0};
   const auto file = Catalog::audit_head_in(storage);
-  std::string temporary = file.string() + ".XXXXXX";
-  const int fd = mkstemp(temporary.data());
-  if (fd < 0) fail_anchor(file, "cannot create a temporary file");
+  const std::string temporary = fmt::format("{}.{}.{}.new", file.string(), getpid(), sequence++);
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail_anchor(file, "cannot create " + temporary);
   const std::string text = fmt::format("{} {}\n", head.id, head.hash);
   const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   close(fd);
@@ -72,11 +76,13 @@ void write_head(const std::filesystem::path& storage, const AuditHead& head) {
 
 // nullopt when the file does not exist; a malformed file is a problem for verify, reported as such.
 std::optional<AuditHead> read_head(const std::filesystem::path& file, std::string* malformed) {
+  if (!std::filesystem::exists(file)) return std::nullopt;
   std::ifstream in(file);
-  if (!in) return std::nullopt;
   AuditHead head;
   std::string rest;
-  if (!(in >> head.id >> head.hash) || (in >> rest) || head.hash.size() != 64 || head.id < 1)
+  if (!in)
+    *malformed = fmt::format("the head anchor {} cannot be read: {}", file.string(), std::strerror(errno));
+  else if (!(in >> head.id >> head.hash) || (in >> rest) || head.hash.size() != 64 || head.id < 1)
     *malformed = fmt::format("the head anchor {} is malformed: it should hold one row id and its 64-digit hash",
                              file.string());
   return head;

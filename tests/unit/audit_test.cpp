@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 using namespace recorder;
@@ -91,6 +92,13 @@ TEST_F(AuditTest, ChainOfSeveralRowsVerifies) {
     EXPECT_EQ(row.hash, audit_hash(row));
   }
   EXPECT_EQ(anchor_text(), "5 " + rows.back().hash + "\n");
+  // Readable like the catalog (an operator's recorderctl verifies it), and no temporaries left beside it.
+  const mode_t umask_now = umask(0);
+  umask(umask_now);
+  EXPECT_EQ(static_cast<mode_t>(std::filesystem::status(Catalog::audit_head_in(storage_)).permissions()),
+            0644 & ~umask_now);
+  for (const auto& entry : std::filesystem::directory_iterator(storage_))
+    EXPECT_EQ(entry.path().filename().string().rfind("audit.head.", 0), std::string::npos) << entry.path();
 
   const auto check = catalog().verify_audit_chain();
   EXPECT_TRUE(check.ok) << all_of(check.problems);
