@@ -1,8 +1,11 @@
-// The recorder's command line: --check-config validates without recording, and says why not.
+// The command lines: the recorder's --check-config validates without recording, and says why not;
+// recorderctl users manages the API's users file with passwords on standard input.
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include "recorder/api/users.h"
 #include "tests/support/recording_run.h"
 
 using namespace test_support;
@@ -18,6 +21,21 @@ int run_recorder(const ScratchDir& dir, const std::vector<std::string>& args, st
   *output = recorder.stdout_text() + recorder.stderr_text();
   return status.value_or(-1);
 }
+
+// Runs recorderctl with `input` on its standard input; stdout and stderr go to `output`.
+int run_recorderctl_with_input(const ScratchDir& dir, const std::vector<std::string>& args, const std::string& input,
+                               std::string* output) {
+  const auto input_file = dir.path() / "stdin.txt";
+  std::ofstream(input_file, std::ios::trunc) << input;
+  std::vector<std::string> argv = {RECORDERCTL_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process tool("recorderctl-users", argv, dir.path(), input_file);
+  const auto status = tool.wait(60s);
+  *output = tool.stdout_text() + tool.stderr_text();
+  return status.value_or(-1);
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -48,4 +66,71 @@ TEST(CommandLine, UsageErrorsExitWithTwo) {
   EXPECT_NE(output.find("--config FILE is required"), std::string::npos) << output;
   EXPECT_EQ(run_recorder(dir, {"--config", "x.yaml", "--frobnicate"}, &output), 2);
   EXPECT_NE(output.find("unknown argument '--frobnicate'"), std::string::npos) << output;
+}
+
+TEST(CommandLine, UsersAddListPasswdRoleRemoveWithPasswordsOnStandardInput) {
+  ScratchDir dir;
+  const auto config = dir.path() / "recorder.yaml";
+  std::ofstream(config) << "storage:\n  path: " << (dir.path() / "storage").string()
+                        << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n"
+                        << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n";
+  const auto users_file = dir.path() / "users.yaml";  // relative to the configuration's folder
+  const std::string first_password = "correct horse battery", second_password = "another long passphrase";
+  std::string all_output, output;
+  const auto users = [&](std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), "users");
+    args.insert(args.end(), {"--config", config.string()});
+    const int status = run_recorderctl_with_input(dir, args, input, &output);
+    all_output += output;
+    return status;
+  };
+
+  ASSERT_EQ(users({"add", "alice", "--role", "exporter"}, first_password + "\n"), 0) << output;
+  EXPECT_TRUE(contains(output, "added alice (exporter)")) << output;
+  struct stat info {};
+  ASSERT_EQ(stat(users_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  auto alice = recorder::api::UserStore::load(users_file).find("alice");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->role, recorder::api::Role::Exporter);
+  EXPECT_TRUE(recorder::api::verify_password(alice->password_hash, first_password)) << "the newline is not part of it";
+
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_EQ(output, "alice exporter\n");
+
+  EXPECT_EQ(users({"add", "bob", "--role", "viewer"}, "tiny-pw\n"), 1) << output;
+  EXPECT_TRUE(contains(output, "password too short: it needs at least 10 characters")) << output;
+  EXPECT_EQ(users({"add", "alice", "--role", "viewer"}, second_password + "\n"), 1) << output;
+  EXPECT_TRUE(contains(output, "user 'alice' exists already")) << output;
+  EXPECT_EQ(users({"add", "carol", "--role", "viewer"}), 1) << output;
+  EXPECT_TRUE(contains(output, "no password on standard input")) << output;
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_EQ(output, "alice exporter\n") << "failed adds change nothing";
+
+  ASSERT_EQ(users({"passwd", "alice"}, second_password + "\n"), 0) << output;
+  alice = recorder::api::UserStore::load(users_file).find("alice");
+  EXPECT_TRUE(recorder::api::verify_password(alice->password_hash, second_password));
+  EXPECT_FALSE(recorder::api::verify_password(alice->password_hash, first_password));
+
+  ASSERT_EQ(users({"role", "alice", "--role", "admin"}), 0) << output;
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_EQ(output, "alice admin\n");
+
+  ASSERT_EQ(users({"remove", "alice"}), 0) << output;
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_TRUE(contains(output, "no users in")) << output;
+  EXPECT_EQ(users({"remove", "alice"}), 1) << output;
+  EXPECT_TRUE(contains(output, "no user 'alice'")) << output;
+
+  EXPECT_EQ(users({"add", "dave", "--role", "root"}, second_password + "\n"), 2) << output;
+  EXPECT_TRUE(contains(output, "--role must be viewer, exporter or admin")) << output;
+  EXPECT_EQ(users({"add", "dave"}, second_password + "\n"), 2) << output;
+
+  for (const std::string& secret : {first_password, second_password, std::string("tiny-pw"), std::string("$argon2")})
+    EXPECT_FALSE(contains(all_output, secret)) << "printed: " << secret << "\n" << all_output;
+
+  const auto no_api = dir.path() / "no-api.yaml";
+  std::ofstream(no_api) << "storage:\n  path: /srv\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n";
+  EXPECT_EQ(run_recorderctl_with_input(dir, {"users", "list", "--config", no_api.string()}, "", &output), 1);
+  EXPECT_TRUE(contains(output, "no api: section")) << output;
 }
