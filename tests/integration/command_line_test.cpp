@@ -1,10 +1,13 @@
-// The command line: the recorder's --check-config validates without recording, and says why not;
-// recorderctl audit verify finds a tampered audit log and names the row.
+// The command lines: the recorder's --check-config validates without recording, and says why not;
+// recorderctl audit verify finds a tampered audit log and names the row; recorderctl users manages the
+// API's users file with passwords on standard input.
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "recorder/catalog/catalog.h"
+#include "recorder/api/users.h"
 #include "tests/support/recording_run.h"
 
 using namespace test_support;
@@ -21,14 +24,20 @@ int run_recorder(const ScratchDir& dir, const std::vector<std::string>& args, st
   return status.value_or(-1);
 }
 
-int run_recorderctl(const ScratchDir& dir, const std::vector<std::string>& args, std::string* output) {
+// Runs recorderctl with `input` on its standard input; stdout and stderr go to `output`.
+int run_recorderctl_with_input(const ScratchDir& dir, const std::vector<std::string>& args, const std::string& input,
+                               std::string* output) {
+  const auto input_file = dir.path() / "stdin.txt";
+  std::ofstream(input_file, std::ios::trunc) << input;
   std::vector<std::string> argv = {RECORDERCTL_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
-  Process recorderctl("recorderctl", argv, dir.path());
-  const auto status = recorderctl.wait(10s);
-  *output = recorderctl.stdout_text() + recorderctl.stderr_text();
+  Process tool("recorderctl-users", argv, dir.path(), input_file);
+  const auto status = tool.wait(60s);
+  *output = tool.stdout_text() + tool.stderr_text();
   return status.value_or(-1);
 }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -75,10 +84,10 @@ TEST(CommandLine, AuditVerifyPassesAnIntactLogAndNamesATamperedRow) {
     catalog.append_audit(base + 120'000'000, "-", "10.20.0.9", "login-failed", "bad password");
   }
   std::string output;
-  EXPECT_EQ(run_recorderctl(dir, {"audit", "verify", "--storage", storage.string()}, &output), 0) << output;
+  EXPECT_EQ(run_recorderctl(dir.path(), {"audit", "verify", "--storage", storage.string()}, &output), 0) << output;
   EXPECT_NE(output.find("audit log intact: 3 rows, head "), std::string::npos) << output;
 
-  EXPECT_EQ(run_recorderctl(dir, {"audit", "show", "--storage", storage.string(), "--from", "2026-11-30T10:01:00Z"},
+  EXPECT_EQ(run_recorderctl(dir.path(), {"audit", "show", "--storage", storage.string(), "--from", "2026-11-30T10:01:00Z"},
                             &output),
             0)
       << output;
@@ -94,6 +103,71 @@ TEST(CommandLine, AuditVerifyPassesAnIntactLogAndNamesATamperedRow) {
   const auto config = dir.path() / "recorder.yaml";
   std::ofstream(config) << "storage:\n  path: " << storage.string()
                         << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n";
-  EXPECT_EQ(run_recorderctl(dir, {"audit", "verify", "--config", config.string()}, &output), 1) << output;
+  EXPECT_EQ(run_recorderctl(dir.path(), {"audit", "verify", "--config", config.string()}, &output), 1) << output;
   EXPECT_NE(output.find("row 2: hash does not match its contents"), std::string::npos) << output;
+TEST(CommandLine, UsersAddListPasswdRoleRemoveWithPasswordsOnStandardInput) {
+  ScratchDir dir;
+  const auto config = dir.path() / "recorder.yaml";
+  std::ofstream(config) << "storage:\n  path: " << (dir.path() / "storage").string()
+                        << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n"
+                        << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n";
+  const auto users_file = dir.path() / "users.yaml";  // relative to the configuration's folder
+  const std::string first_password = "correct horse battery", second_password = "another long passphrase";
+  std::string all_output, output;
+  const auto users = [&](std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), "users");
+    args.insert(args.end(), {"--config", config.string()});
+    const int status = run_recorderctl_with_input(dir, args, input, &output);
+    all_output += output;
+    return status;
+  };
+
+  ASSERT_EQ(users({"add", "alice", "--role", "exporter"}, first_password + "\n"), 0) << output;
+  EXPECT_TRUE(contains(output, "added alice (exporter)")) << output;
+  struct stat info {};
+  ASSERT_EQ(stat(users_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  auto alice = recorder::api::UserStore::load(users_file).find("alice");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->role, recorder::api::Role::Exporter);
+  EXPECT_TRUE(recorder::api::verify_password(alice->password_hash, first_password)) << "the newline is not part of it";
+
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_EQ(output, "alice exporter\n");
+
+  EXPECT_EQ(users({"add", "bob", "--role", "viewer"}, "tiny-pw\n"), 1) << output;
+  EXPECT_TRUE(contains(output, "password too short: it needs at least 10 characters")) << output;
+  EXPECT_EQ(users({"add", "alice", "--role", "viewer"}, second_password + "\n"), 1) << output;
+  EXPECT_TRUE(contains(output, "user 'alice' exists already")) << output;
+  EXPECT_EQ(users({"add", "carol", "--role", "viewer"}), 1) << output;
+  EXPECT_TRUE(contains(output, "no password on standard input")) << output;
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_EQ(output, "alice exporter\n") << "failed adds change nothing";
+
+  ASSERT_EQ(users({"passwd", "alice"}, second_password + "\n"), 0) << output;
+  alice = recorder::api::UserStore::load(users_file).find("alice");
+  EXPECT_TRUE(recorder::api::verify_password(alice->password_hash, second_password));
+  EXPECT_FALSE(recorder::api::verify_password(alice->password_hash, first_password));
+
+  ASSERT_EQ(users({"role", "alice", "--role", "admin"}), 0) << output;
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_EQ(output, "alice admin\n");
+
+  ASSERT_EQ(users({"remove", "alice"}), 0) << output;
+  EXPECT_EQ(users({"list"}), 0) << output;
+  EXPECT_TRUE(contains(output, "no users in")) << output;
+  EXPECT_EQ(users({"remove", "alice"}), 1) << output;
+  EXPECT_TRUE(contains(output, "no user 'alice'")) << output;
+
+  EXPECT_EQ(users({"add", "dave", "--role", "root"}, second_password + "\n"), 2) << output;
+  EXPECT_TRUE(contains(output, "--role must be viewer, exporter or admin")) << output;
+  EXPECT_EQ(users({"add", "dave"}, second_password + "\n"), 2) << output;
+
+  for (const std::string& secret : {first_password, second_password, std::string("tiny-pw"), std::string("$argon2")})
+    EXPECT_FALSE(contains(all_output, secret)) << "printed: " << secret << "\n" << all_output;
+
+  const auto no_api = dir.path() / "no-api.yaml";
+  std::ofstream(no_api) << "storage:\n  path: /srv\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n";
+  EXPECT_EQ(run_recorderctl_with_input(dir, {"users", "list", "--config", no_api.string()}, "", &output), 1);
+  EXPECT_TRUE(contains(output, "no api: section")) << output;
 }

@@ -22,14 +22,14 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 Process::Process(const std::string& name, const std::vector<std::string>& argv,
-                 const std::filesystem::path& output_dir)
+                 const std::filesystem::path& output_dir, const std::filesystem::path& input)
     : stdout_path_(output_dir / (name + ".out")), stderr_path_(output_dir / (name + ".err")) {
   std::filesystem::create_directories(output_dir);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

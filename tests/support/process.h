@@ -12,8 +12,9 @@ namespace test_support {
 
 class Process {
  public:
-  // Starts `argv`; stdout and stderr go to files in `output_dir` named after `name`.
-  Process(const std::string& name, const std::vector<std::string>& argv, const std::filesystem::path& output_dir);
+  // Starts `argv`; stdout and stderr go to files in `output_dir` named after `name`, stdin comes from `input`.
+  Process(const std::string& name, const std::vector<std::string>& argv, const std::filesystem::path& output_dir,
+          const std::filesystem::path& input = "/dev/null");
   ~Process();  // SIGKILL if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
