@@ -18,6 +18,7 @@ int firewall_check(const Arguments& args);
 int firewall_attempts(const Arguments& args);
 int export_clip(const Arguments& args);
 int verify(const Arguments& args);
+int tls_init(const Arguments& args);
 
 // Shared argument handling: "--config FILE" and flags.
 struct CommonOptions {

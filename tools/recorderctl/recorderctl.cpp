@@ -21,7 +21,10 @@ int usage_error(const std::string& problem) {
                "  recorderctl firewall show --config FILE     print the camera-segment ruleset (input for nft -f)\n"
                "  recorderctl firewall apply --config FILE    apply it (replaces only its own table)\n"
                "  recorderctl firewall check --config FILE    compare it with the kernel's; exit 1 on a difference\n"
-               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n";
+               "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n"
+               "  recorderctl tls init --config FILE [--days N] [--force]\n"
+               "                                              make the API's key and self-signed certificate (api.tls)\n"
+               "                                              and print its SHA-256 fingerprint for laptops to pin\n";
   return 2;
 }
 
@@ -52,6 +55,8 @@ int main(int argc, char** argv) {
     if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "export") return export_clip(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "verify") return verify(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "tls" && words.size() > 1 && words[1] == "init")
+      return tls_init(Arguments(words.begin() + 2, words.end()));
     if (words[0] == "firewall" && words.size() > 1) {
       const Arguments rest(words.begin() + 2, words.end());
       if (words[1] == "show") return firewall_show(rest);
