@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,13 +17,20 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-// The reason OpenSSL gave last, without its error-queue numbers; clears the queue.
-std::string openssl_reason(const std::string& fallback) {
-  std::string reason;
+// What OpenSSL said last (the innermost error), without its queue numbers; clears the queue.
+struct OpenSslError {
+  int library = 0;
+  int reason = 0;
+  std::string text = "unknown OpenSSL error";
+};
+OpenSslError last_openssl_error() {
+  OpenSslError last;
   while (const unsigned long code = ERR_get_error()) {
-    if (const char* text = ERR_reason_error_string(code)) reason = text;  // the last one is the innermost
+    last.library = ERR_GET_LIB(code);
+    last.reason = ERR_GET_REASON(code);
+    if (const char* text = ERR_reason_error_string(code)) last.text = text;
   }
-  return reason.empty() ? fallback : reason;
+  return last;
 }
 
 // A clear message for a file we cannot even open, before OpenSSL reports it less clearly.
@@ -56,13 +64,17 @@ ssl::context load_tls_context(const config::TlsConfig& tls) {
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(native, tls.cert.c_str()) != 1)
     throw Error(ErrorKind::InvalidArgument, "api.tls.cert " + tls.cert.string() + ": not a usable PEM certificate: " +
-                                                openssl_reason("unknown OpenSSL error"));
-  if (SSL_CTX_use_PrivateKey_file(native, tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    throw Error(ErrorKind::InvalidArgument, "api.tls.key " + tls.key.string() + ": not a usable PEM private key for " +
-                                                tls.cert.string() + ": " + openssl_reason("unknown OpenSSL error"));
-  if (SSL_CTX_check_private_key(native) != 1)
+                                                last_openssl_error().text);
+  // OpenSSL checks the key against the certificate as it loads it; a mismatch is worth its own message.
+  const bool key_loaded = SSL_CTX_use_PrivateKey_file(native, tls.key.c_str(), SSL_FILETYPE_PEM) == 1;
+  const auto error = key_loaded ? OpenSslError{} : last_openssl_error();
+  const bool mismatch = error.library == ERR_LIB_X509 && error.reason == X509_R_KEY_VALUES_MISMATCH;
+  if (!key_loaded && !mismatch)
+    throw Error(ErrorKind::InvalidArgument,
+                "api.tls.key " + tls.key.string() + ": not a usable PEM private key: " + error.text);
+  if (!key_loaded || SSL_CTX_check_private_key(native) != 1)
     throw Error(ErrorKind::InvalidArgument, "api.tls.key " + tls.key.string() + " does not belong to the certificate " +
-                                                tls.cert.string() + ": " + openssl_reason("key mismatch"));
+                                                tls.cert.string() + " (`recorderctl tls init --force` makes a new pair)");
   return context;
 }
 
