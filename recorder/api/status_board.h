@@ -1,6 +1,6 @@
 #pragma once
 // What the API shows of the running recorder: a snapshot the daemon publishes from its event loop every
-// second, read by the API's thread. Nothing in the API reaches into cameras, catalog or firewall directly.
+// second, read by the API's threads. Nothing in the API reaches into cameras, catalog or firewall directly.
 
 #include <cstdint>
 #include <map>

@@ -37,6 +37,17 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
   pipelines::register_durable_file_sink();
   for (const auto& camera : config_.cameras)
     cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
+
+  // A missing or exposed TLS key is a configuration fault: refuse to start rather than serve without it.
+  // (A port that is taken is not: start_api() logs it and recording goes on.)
+  if (config_.api) {
+    api_server_ = std::make_unique<api::HttpServer>(
+        *config_.api, [board = status_board_](const api::Request& request, const std::string&) {
+          auto response = api::route(request, *board);
+          response.keep_alive(request.keep_alive());
+          return api::Reply(std::move(response));
+        });
+  }
 }
 
 RecorderDaemon::~RecorderDaemon() {
@@ -151,14 +162,10 @@ void RecorderDaemon::publish_status() {
 }
 
 void RecorderDaemon::start_api() {
-  if (!config_.api) return;
+  if (!api_server_) return;
   try {
-    api_server_ = std::make_unique<api::HttpServer>(
-        *config_.api, [board = status_board_](const api::Request& request, const std::string&) {
-          return api::route(request, *board);
-        });
     api_server_->start();
-    log_->warn("API listening on http://{}:{} without TLS (api.insecure_http is set)", config_.api->listen_address,
+    log_->info("API listening on {}://{}:{}", api_server_->tls() ? "https" : "http", config_.api->listen_address,
                api_server_->port());
   } catch (const std::exception& e) {
     api_server_.reset();

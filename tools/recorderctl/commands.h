@@ -21,6 +21,7 @@ int verify(const Arguments& args);
 int users_command(const Arguments& args);  // args after "users": add, remove, passwd, role, list
 int audit_verify(const Arguments& args);
 int audit_show(const Arguments& args);
+int tls_init(const Arguments& args);
 
 // Shared argument handling: "--config FILE" and flags.
 struct CommonOptions {

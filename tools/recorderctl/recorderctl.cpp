@@ -31,7 +31,10 @@ int usage_error(const std::string& problem) {
                "  recorderctl audit verify --config FILE | --storage DIR\n"
                "                                              check the audit log's hash chain; exit 1 on tampering\n"
                "  recorderctl audit show --config FILE | --storage DIR [--from TIME] [--to TIME] [--limit N]\n"
-               "                                              print audit rows, oldest first (RFC 3339 times)\n";
+               "                                              print audit rows, oldest first (RFC 3339 times)\n"
+               "  recorderctl tls init --config FILE [--days N] [--force]\n"
+               "                                              make the API's key and self-signed certificate (api.tls)\n"
+               "                                              and print its SHA-256 fingerprint for laptops to pin\n";
   return 2;
 }
 
@@ -62,6 +65,8 @@ int main(int argc, char** argv) {
     if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "export") return export_clip(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "verify") return verify(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "tls" && words.size() > 1 && words[1] == "init")
+      return tls_init(Arguments(words.begin() + 2, words.end()));
     if (words[0] == "firewall" && words.size() > 1) {
       const Arguments rest(words.begin() + 2, words.end());
       if (words[1] == "show") return firewall_show(rest);
@@ -69,7 +74,7 @@ int main(int argc, char** argv) {
       if (words[1] == "check") return firewall_check(rest);
       if (words[1] == "attempts") return firewall_attempts(rest);
     }
-    if (words[0] == "users") return users_command(Arguments(words.begin() + 1, words.end()))
+    if (words[0] == "users") return users_command(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "audit" && words.size() > 1) {
       const Arguments rest(words.begin() + 2, words.end());
       if (words[1] == "verify") return audit_verify(rest);

@@ -1,0 +1,58 @@
+#include "tests/support/tls_files.h"
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdexcept>
+
+#include "tests/support/recording_run.h"
+
+namespace test_support {
+
+namespace {
+
+std::unique_ptr<X509, decltype(&X509_free)> read_certificate(const std::filesystem::path& cert) {
+  std::unique_ptr<FILE, decltype(&fclose)> file(std::fopen(cert.c_str(), "r"), fclose);
+  if (!file) throw std::runtime_error("cannot open " + cert.string());
+  std::unique_ptr<X509, decltype(&X509_free)> x509(PEM_read_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!x509) throw std::runtime_error(cert.string() + " is not a PEM certificate");
+  return x509;
+}
+
+}  // namespace
+
+recorder::config::TlsConfig add_tls_api(const std::filesystem::path& config) {
+  std::ofstream(config, std::ios::app) << "api:\n  listen: 127.0.0.1:0\n  tls:\n    cert: tls/api.tls.cert\n"
+                                          "    key: tls/api.tls.key\n";
+  std::string output;
+  if (run_recorderctl(config.parent_path(), {"tls", "init", "--config", config.string()}, &output) != 0)
+    throw std::runtime_error("recorderctl tls init failed: " + output);
+  return {config.parent_path() / "tls" / "api.tls.cert", config.parent_path() / "tls" / "api.tls.key"};
+}
+
+std::string certificate_text(const std::filesystem::path& cert) {
+  const auto x509 = read_certificate(cert);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  X509_print_ex(bio.get(), x509.get(), XN_FLAG_ONELINE, 0);  // names as "CN = ...", like the tool
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+std::string certificate_fingerprint(const std::filesystem::path& cert) {
+  const auto x509 = read_certificate(cert);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  X509_digest(x509.get(), EVP_sha256(), digest, &size);
+  std::string text;
+  for (unsigned int i = 0; i < size; ++i) {
+    char hex[4];
+    std::snprintf(hex, sizeof hex, i == 0 ? "%02X" : ":%02X", digest[i]);
+    text += hex;
+  }
+  return text;
+}
+
+}  // namespace test_support
