@@ -67,7 +67,6 @@ std::vector<std::string> string_list_field(const boost::json::object& body, cons
   const auto* value = body.if_contains(name);
   if (!value || !value->is_array() || value->as_array().empty())
     bad(fmt::format("'{}' is required and must be a non-empty list of strings", name));
-  if (value->as_array().size() > max_items) bad(fmt::format("'{}' has more than {} entries", name, max_items));
   std::vector<std::string> items;
   for (const auto& item : value->as_array()) {
     if (!item.is_string()) bad(fmt::format("'{}' must hold strings only", name));
@@ -75,6 +74,7 @@ std::vector<std::string> string_list_field(const boost::json::object& body, cons
     if (std::find(items.begin(), items.end(), text) != items.end()) bad(fmt::format("'{}' names '{}' twice", name, text.substr(0, 64)));
     items.push_back(text);
   }
+  if (items.size() > max_items) bad(fmt::format("'{}' has more than {} entries", name, max_items));
   return items;
 }
 

@@ -7,7 +7,7 @@
 
 #include "pipelines/durable_file_sink.h"
 #include "recorder/catalog/recovery.h"
-#include "recorder/api/router.h"
+#include "recorder/api/api.h"
 #include "recorder/core/loop_timer.h"
 #include "recorder/firewall/firewall_plan.h"
 #include "recorder/firewall/ruleset_renderer.h"
@@ -38,14 +38,19 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
   for (const auto& camera : config_.cameras)
     cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
 
-  // A missing or exposed TLS key is a configuration fault: refuse to start rather than serve without it.
-  // (A port that is taken is not: start_api() logs it and recording goes on.)
+  // A missing or exposed TLS key, an unusable signing key or users file: configuration faults, found at
+  // start rather than when staff need footage. (A port that is taken is not: start_api() logs it and
+  // recording goes on.)
   if (config_.api) {
+    api_ = std::make_shared<api::Api>(api::ApiContext{config_, status_board_, catalog_, &clock_, &disk_,
+                                                      exporting::load_or_create_signing_key(config_.api->signing_key),
+                                                      storage_id});
+    if (api_->user_count() == 0)
+      log_->warn("no users in {}: nobody can use the maintenance API (add one with recorderctl users add)",
+                 config_.api->users_file.string());
     api_server_ = std::make_unique<api::HttpServer>(
-        *config_.api, [board = status_board_](const api::Request& request, const std::string&) {
-          auto response = api::route(request, *board);
-          response.keep_alive(request.keep_alive());
-          return api::Reply(std::move(response));
+        *config_.api, [api = api_](const api::Request& request, const std::string& remote) {
+          return api->handle(request, remote);
         });
   }
 }
@@ -57,6 +62,7 @@ RecorderDaemon::~RecorderDaemon() {
 
 void RecorderDaemon::release_components() {
   api_server_.reset();  // no request may reach a component that is going away
+  api_.reset();
   cameras_.clear();
   storage_watch_.reset();
   drop_monitor_.reset();  // hands its last counts to the catalog

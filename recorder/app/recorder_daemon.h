@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "recorder/api/api.h"
 #include "recorder/api/http_server.h"
 #include "recorder/api/status_board.h"
 #include "recorder/app/storage_watch.h"
@@ -69,6 +70,7 @@ class RecorderDaemon {
   std::unique_ptr<firewall::DropMonitor> drop_monitor_;
   std::string firewall_fault_;  // set when the firewall could not even be planned or watched
   std::shared_ptr<api::StatusBoard> status_board_ = std::make_shared<api::StatusBoard>();
+  std::shared_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> api_server_;
   guint status_timer_ = 0;
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};

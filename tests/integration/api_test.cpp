@@ -11,6 +11,7 @@
 
 #include "recorder/api/http_server.h"
 
+#include "tests/support/api_rig.h"
 #include "tests/support/http_client.h"
 #include "tests/support/recording_run.h"
 #include "tests/support/tls_files.h"
@@ -41,7 +42,8 @@ TEST(Api, HealthAndMetricsServedAndBadRequestsAnsweredWithoutHarm) {
   const auto config = write_recorder_config(dir.path(), {{.id = "door-1", .url = camera.urls()[0]},
                                                          {.id = "gone", .url = "rtsp://127.0.0.1:9/none"}},
                                             5);
-  std::ofstream(config, std::ios::app) << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n";
+  std::ofstream(config, std::ios::app) << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n" << api_accounts(dir.path());
+  const std::string viewer = basic_auth(viewer_user, password_of(viewer_user));
   std::string output;
   ASSERT_EQ(run_recorderctl(dir.path(), {"storage", "init", "--config", config.string()}, &output), 0) << output;
   Process recorder("recorder", {RECORDER_PATH, "--config", config.string()}, dir.path());
@@ -58,7 +60,8 @@ TEST(Api, HealthAndMetricsServedAndBadRequestsAnsweredWithoutHarm) {
   EXPECT_FALSE(contains(health, "door-1"));
 
   // /metrics: Prometheus text with the cameras and the disk.
-  const auto metrics = http_exchange("127.0.0.1", port, get_request("/metrics"));
+  EXPECT_EQ(status_of(http_exchange("127.0.0.1", port, get_request("/metrics"))), 401) << "metrics need a user";
+  const auto metrics = http_exchange("127.0.0.1", port, get_request("/metrics", viewer));
   EXPECT_EQ(status_of(metrics), 200);
   EXPECT_TRUE(contains(metrics, "Content-Type: text/plain; version=0.0.4")) << metrics;
   EXPECT_TRUE(contains(metrics, "recorder_camera_up{camera=\"door-1\"} 1\n")) << metrics;
@@ -92,7 +95,7 @@ TEST(Api, HealthAndMetricsServedAndBadRequestsAnsweredWithoutHarm) {
 
   // Two requests on one kept-alive connection are both answered.
   const auto two = http_exchange("127.0.0.1", port,
-                                 "GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n" + get_request("/metrics"));
+                                 "GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n" + get_request("/metrics", viewer));
   EXPECT_EQ(std::count(two.begin(), two.end(), '\n') > 10, true);
   EXPECT_TRUE(contains(two, "{\"state\":") && contains(two, "recorder_camera_up")) << two.substr(0, 300);
 
@@ -135,7 +138,9 @@ TEST(Api, ServesHttpsWithTheCertificateRecorderctlMadeAndShrugsOffPlainHttp) {
   // A request split at every byte over TLS is still one request; a kept-alive connection answers twice.
   const auto split = https_exchange("127.0.0.1", port, get_request("/healthz"), tls.cert.string(), 1);
   EXPECT_EQ(status_of(split), 200) << split;
-  const auto two = https_exchange("127.0.0.1", port, "GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n" + get_request("/metrics"),
+  const auto two = https_exchange("127.0.0.1", port,
+                                  "GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n" +
+                                      get_request("/metrics", basic_auth(viewer_user, password_of(viewer_user))),
                                   tls.cert.string());
   EXPECT_TRUE(contains(two, "{\"state\":") && contains(two, "recorder_camera_up")) << two.substr(0, 300);
 

@@ -133,8 +133,9 @@ std::string http_exchange_in_netns(const std::string& ns, const std::string& add
   return response;
 }
 
-std::string get_request(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: recorder\r\nConnection: close\r\n\r\n";
+std::string get_request(const std::string& path, const std::string& authorization) {
+  const std::string credentials = authorization.empty() ? "" : "Authorization: " + authorization + "\r\n";
+  return "GET " + path + " HTTP/1.1\r\nHost: recorder\r\n" + credentials + "Connection: close\r\n\r\n";
 }
 
 int status_of(const std::string& response) {

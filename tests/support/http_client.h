@@ -20,8 +20,8 @@ std::string https_exchange(const std::string& address, int port, const std::stri
 // The same, from inside the network namespace `ns` (ip netns NAME).
 std::string http_exchange_in_netns(const std::string& ns, const std::string& address, int port, const std::string& request);
 
-// "GET <path> HTTP/1.1" with Host and Connection: close.
-std::string get_request(const std::string& path);
+// "GET <path> HTTP/1.1" with Host and Connection: close (and an Authorization header if given).
+std::string get_request(const std::string& path, const std::string& authorization = "");
 
 // The status code of a raw response ("HTTP/1.1 404 Not Found..." -> 404), 0 if none.
 int status_of(const std::string& response);

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <stdexcept>
 
+#include "tests/support/api_rig.h"
 #include "tests/support/recording_run.h"
 
 namespace test_support {
@@ -25,7 +26,8 @@ std::unique_ptr<X509, decltype(&X509_free)> read_certificate(const std::filesyst
 
 recorder::config::TlsConfig add_tls_api(const std::filesystem::path& config) {
   std::ofstream(config, std::ios::app) << "api:\n  listen: 127.0.0.1:0\n  tls:\n    cert: tls/api.tls.cert\n"
-                                          "    key: tls/api.tls.key\n";
+                                          "    key: tls/api.tls.key\n"
+                                       << api_accounts(config.parent_path());
   std::string output;
   if (run_recorderctl(config.parent_path(), {"tls", "init", "--config", config.string()}, &output) != 0)
     throw std::runtime_error("recorderctl tls init failed: " + output);

@@ -1,10 +1,12 @@
-// The API's pure parts: the router and the Prometheus exposition; and the api: configuration.
+// The API without a network: requests straight into api::Api with a real catalog in a temporary folder;
+// the Prometheus exposition; and the api: configuration.
 
 #include <gtest/gtest.h>
 
+#include "recorder/api/api.h"
 #include "recorder/api/metrics.h"
-#include "recorder/api/router.h"
 #include "recorder/config/config.h"
+#include "tests/support/temp_dir.h"
 
 using namespace recorder;
 namespace http = boost::beast::http;
@@ -31,6 +33,47 @@ api::Request request(http::verb verb, const std::string& target) {
   r.set(http::field::host, "recorder");
   return r;
 }
+
+// The bytes a reply puts on the wire, parsed back.
+api::Response wire(api::Reply reply) {
+  std::string bytes;
+  boost::system::error_code error;
+  while (!reply.is_done()) {
+    const auto buffers = reply.prepare(error);
+    if (error) break;
+    std::size_t n = 0;
+    for (const auto& buffer : buffers) {
+      bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
+      n += buffer.size();
+    }
+    reply.consume(n);
+  }
+  http::response_parser<http::string_body> parser;
+  parser.eager(true);
+  parser.put(boost::asio::buffer(bytes), error);
+  return parser.release();
+}
+
+// An Api over an empty catalog in a fresh folder, without users.
+struct ApiUnderTest {
+  std::filesystem::path dir = test_support::fresh_temp_dir("api");
+  std::shared_ptr<api::StatusBoard> board = std::make_shared<api::StatusBoard>();
+  SystemClock clock;
+  retention::FilesystemSpace disk;
+  std::unique_ptr<api::Api> api;
+  ApiUnderTest() {
+    auto config = config::parse_config("storage:\n  path: " + (dir / "storage").string() +
+                                           "\ncameras:\n  - {id: c1, url: \"rtsp://192.0.2.1/\"}\n"
+                                           "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n",
+                                       "t.yaml", dir);
+    std::filesystem::create_directories(config.storage.path);
+    auto catalog = std::make_shared<catalog::CatalogWriter>(
+        std::make_unique<catalog::Catalog>(config.storage.path, catalog::Database::Mode::ReadWrite));
+    api = std::make_unique<api::Api>(api::ApiContext{config, board, catalog, &clock, &disk,
+                                                     exporting::load_or_create_signing_key(dir / "signing.key"), "test"});
+  }
+  api::Response handle(const api::Request& r) { return wire(api->handle(r, "127.0.0.1")); }
+};
 
 }  // namespace
 
@@ -60,26 +103,32 @@ TEST(Metrics, WithoutFirewallOrStoragePassNoSuchFamilies) {
   EXPECT_NE(text.find("recorder_health{state=\"OK\"} 1"), std::string::npos);
 }
 
-TEST(Router, HealthzSaysOnlyTheStateAndIs503OnFault) {
-  api::StatusBoard board;
-  board.publish(sample_status());
-  const auto response = api::route(request(http::verb::get, "/healthz"), board);
+TEST(Api, HealthzSaysOnlyTheStateWithoutCredentialsAndIs503OnFault) {
+  ApiUnderTest t;
+  t.board->publish(sample_status());
+  const auto response = t.handle(request(http::verb::get, "/healthz"));
   EXPECT_EQ(response.result(), http::status::service_unavailable);
-  EXPECT_EQ(response.body(), "{\"state\":\"FAULT\"}");
+  EXPECT_EQ(response.body(), "{\"state\":\"FAULT\"}\n");
   auto ok = sample_status();
   ok.health = "OK";
-  board.publish(ok);
-  EXPECT_EQ(api::route(request(http::verb::get, "/healthz?x=1"), board).result(), http::status::ok);
+  t.board->publish(ok);
+  EXPECT_EQ(t.handle(request(http::verb::get, "/healthz?x=1")).result(), http::status::ok);
 }
 
-TEST(Router, UnknownPathsAndMethodsGetJsonErrors) {
-  api::StatusBoard board;
-  const auto missing = api::route(request(http::verb::get, "/../etc/passwd"), board);
+TEST(Api, UnknownPathsMethodsAndMissingCredentialsGetJsonErrors) {
+  ApiUnderTest t;
+  const auto missing = t.handle(request(http::verb::get, "/../etc/passwd"));
   EXPECT_EQ(missing.result(), http::status::not_found);
   EXPECT_EQ(missing[http::field::content_type], "application/json");
-  const auto post = api::route(request(http::verb::post, "/metrics"), board);
+  const auto post = t.handle(request(http::verb::post, "/metrics"));
   EXPECT_EQ(post.result(), http::status::method_not_allowed);
-  EXPECT_NE(post.body().find("only answers GET"), std::string::npos);
+  EXPECT_NE(post.body().find("POST is not allowed on /metrics"), std::string::npos) << post.body();
+  const auto anonymous = t.handle(request(http::verb::get, "/metrics"));
+  EXPECT_EQ(anonymous.result(), http::status::unauthorized);
+  EXPECT_EQ(anonymous[http::field::www_authenticate], "Basic realm=\"onboard-recorder\"");
+  const auto bad_target = t.handle(request(http::verb::get, "/api/v1/cameras?from=%zz"));
+  EXPECT_EQ(bad_target.result(), http::status::bad_request);
+  EXPECT_NE(bad_target.body().find("malformed request target"), std::string::npos);
 }
 
 TEST(ApiConfig, ListenIsParsedAndPlainHttpMustBeAskedFor) {

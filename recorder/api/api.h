@@ -1,0 +1,72 @@
+#pragma once
+// The maintenance API: /healthz, /metrics and /api/v1 (cameras, recordings, exports, incidents, audit).
+// Every request is authenticated (except /healthz), checked against the caller's role, and every
+// access to footage and every refusal is written to the catalog's hash-chained audit log before the
+// answer goes out. Thread-safe: the server calls it from several threads.
+
+#include <atomic>
+#include <memory>
+
+#include "recorder/api/export_shelf.h"
+#include "recorder/api/gatekeeper.h"
+#include "recorder/api/http_server.h"
+#include "recorder/api/request_target.h"
+#include "recorder/api/status_board.h"
+#include "recorder/catalog/catalog_writer.h"
+#include "recorder/config/config.h"
+#include "recorder/export/manifest.h"
+#include "recorder/retention/disk_space.h"
+
+namespace recorder::api {
+
+struct ApiContext {
+  config::Config config;
+  std::shared_ptr<StatusBoard> board;
+  std::shared_ptr<catalog::CatalogWriter> catalog;
+  const Clock* clock = nullptr;
+  const retention::DiskSpaceSource* disk = nullptr;
+  exporting::SigningKey signing_key;
+  std::string recorder_id;
+};
+
+class Api {
+ public:
+  explicit Api(ApiContext context);
+  Reply handle(const Request& request, const std::string& remote);
+  // Users in the users file (the daemon warns when there are none: nobody could log in).
+  std::size_t user_count() { return gatekeeper_.user_count(); }
+
+  // One request as the endpoints see it: who asks, from where, what.
+  struct Call {
+    const Request& request;
+    const RequestTarget& target;
+    const Identity& who;
+    const std::string& remote;
+  };
+
+ private:
+  Reply dispatch(const Call& call);
+  Reply login(const Request& request, const RequestTarget& target, const std::string& remote);
+  Reply metrics(const Request& request);
+  Reply cameras(const Call& call);
+  Reply recordings(const Call& call, const std::string& camera);
+  Reply camera_export(const Call& call, const std::string& camera, bool manifest_only);
+  Reply incident_export(const Call& call);
+  Reply incidents(const Call& call);
+  Reply protect(const Call& call);
+  Reply unprotect(const Call& call, const std::string& id);
+  Reply audit_log(const Call& call);
+
+  // One MP4 (or, with `archive`, a tar of one MP4 per camera) and its signed manifest, from the shelf.
+  std::shared_ptr<const PreparedExport> prepare_export(const std::vector<std::string>& cameras, catalog::Micros from_us,
+                                                       catalog::Micros to_us, const std::string& user, bool archive);
+  void audit(const std::string& user, const std::string& remote, const std::string& action, const std::string& detail);
+  const config::CameraConfig* camera(const std::string& id) const;
+
+  ApiContext context_;
+  Gatekeeper gatekeeper_;
+  ExportShelf shelf_;
+  std::atomic<std::uint64_t> exports_{0};
+};
+
+}  // namespace recorder::api
