@@ -20,6 +20,9 @@ struct RecordingPipeline::Shared {
   GstElement* pipeline = nullptr;  // borrowed: the pipeline owns everything reachable from here
   GstElement* splitmux = nullptr;
   std::atomic<std::int64_t> last_video_ns{-1};  // monotonic, nanoseconds since the clock's epoch
+  // Counters for /metrics: written by streaming threads, read by the supervisor; no ordering needed.
+  std::atomic<std::uint64_t> recorded_bytes{0};   // buffers that reached the segment-file sink
+  std::atomic<std::uint64_t> recorded_frames{0};  // video buffers (one frame each) that left the parser
 
   // When the most recent key frames arrived (time stamp -> monotonic time), to date the segments that
   // start on them. Guarded by key_frame_mutex; written by the video streaming thread.
@@ -108,10 +111,28 @@ GstPadProbeReturn on_video_data(GstPad* pad, GstPadProbeInfo* info, gpointer dat
   if (segment_event != nullptr) gst_event_parse_segment(segment_event, &segment);
   if (GstBuffer* buffer = gst_pad_probe_info_get_buffer(info)) {
     note_key_frame(shared, segment, buffer);
+    shared.recorded_frames.fetch_add(1, std::memory_order_relaxed);
   } else if (GstBufferList* list = gst_pad_probe_info_get_buffer_list(info)) {
-    for (guint i = 0; i < gst_buffer_list_length(list); ++i) note_key_frame(shared, segment, gst_buffer_list_get(list, i));
+    const guint length = gst_buffer_list_length(list);
+    for (guint i = 0; i < length; ++i) note_key_frame(shared, segment, gst_buffer_list_get(list, i));
+    shared.recorded_frames.fetch_add(length, std::memory_order_relaxed);
   }
   if (segment_event != nullptr) gst_event_unref(segment_event);
+  return GST_PAD_PROBE_OK;
+}
+
+// Counts what the muxer hands to the file sink. splitmuxsink keeps one sink for all segments, so one
+// probe sees every file; the sink refuses seeks, so the files only grow by these buffers. (A buffer the
+// sink refuses for the space reserve is counted too; that failure ends the pipeline.)
+GstPadProbeReturn on_file_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  Shared& shared = *shared_of(data);
+  std::uint64_t bytes = 0;
+  if (GstBuffer* buffer = gst_pad_probe_info_get_buffer(info)) {
+    bytes = gst_buffer_get_size(buffer);
+  } else if (GstBufferList* list = gst_pad_probe_info_get_buffer_list(info)) {
+    bytes = gst_buffer_list_calculate_size(list);
+  }
+  shared.recorded_bytes.fetch_add(bytes, std::memory_order_relaxed);
   return GST_PAD_PROBE_OK;
 }
 
@@ -275,6 +296,10 @@ void RecordingPipeline::start() {
   shared_->splitmux = make("splitmuxsink", "segmenter");
   GstElement* sink = make("durablefilesink", "segment-file");
   g_object_set(sink, "reserve-bytes", guint64(s.reserve_bytes), nullptr);
+  GstPad* sink_input = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(sink_input, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    on_file_data, hold(shared_), release);
+  gst_object_unref(sink_input);
   g_object_set(shared_->splitmux, "muxer", muxer, "sink", sink,
                "max-size-time", guint64(std::chrono::nanoseconds(s.segment_length).count()),
                "send-keyframe-requests", FALSE, nullptr);
@@ -317,6 +342,14 @@ std::optional<MonotonicTime> RecordingPipeline::last_video_data() const {
   const std::int64_t ns = shared_->last_video_ns.load(std::memory_order_relaxed);
   if (ns < 0) return std::nullopt;
   return MonotonicTime(std::chrono::duration_cast<MonotonicTime::duration>(std::chrono::nanoseconds(ns)));
+}
+
+std::uint64_t RecordingPipeline::recorded_bytes() const {
+  return shared_->recorded_bytes.load(std::memory_order_relaxed);
+}
+
+std::uint64_t RecordingPipeline::recorded_frames() const {
+  return shared_->recorded_frames.load(std::memory_order_relaxed);
 }
 
 gboolean RecordingPipeline::on_bus_message(GstBus*, GstMessage* message, gpointer data) {

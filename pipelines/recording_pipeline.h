@@ -73,6 +73,10 @@ class RecordingPipeline {
   std::optional<MonotonicTime> last_video_data() const;
   // Key frames with running time in [from, to); forgets those before `from`.
   std::int64_t take_key_frames(std::chrono::nanoseconds from, std::chrono::nanoseconds to);
+  // Bytes the muxer handed to this pipeline's segment files, and video frames that left the parser,
+  // since start(). Readable from any thread.
+  std::uint64_t recorded_bytes() const;
+  std::uint64_t recorded_frames() const;
 
   struct Shared;  // state reachable from GStreamer's streaming threads
 

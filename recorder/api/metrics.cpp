@@ -43,6 +43,15 @@ std::string render_metrics(const StatusSnapshot& s) {
   m.family("recorder_camera_reconnects_total", "counter", "connection failures of the camera since the recorder started");
   for (const auto& c : s.cameras)
     m.sample(fmt::format("recorder_camera_reconnects_total{{camera=\"{}\"}}", label(c.id)), static_cast<double>(c.reconnects));
+  m.family("recorder_camera_recorded_bytes_total", "counter",
+           "bytes written to the camera's segment files since the recorder started");
+  for (const auto& c : s.cameras)
+    m.sample(fmt::format("recorder_camera_recorded_bytes_total{{camera=\"{}\"}}", label(c.id)),
+             static_cast<double>(c.recorded_bytes));
+  m.family("recorder_camera_recorded_frames_total", "counter", "video frames of the camera recorded since the recorder started");
+  for (const auto& c : s.cameras)
+    m.sample(fmt::format("recorder_camera_recorded_frames_total{{camera=\"{}\"}}", label(c.id)),
+             static_cast<double>(c.recorded_frames));
   m.family("recorder_camera_seconds_since_last_segment", "gauge", "seconds since footage of the camera last reached the disk");
   for (const auto& c : s.cameras)
     if (c.seconds_since_segment)

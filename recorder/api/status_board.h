@@ -18,6 +18,7 @@ struct CameraStatus {
   std::string state;                              // connecting, recording, backoff, ...
   std::optional<double> seconds_since_segment;    // nullopt: never recorded
   std::int64_t reconnects = 0;                    // failures since start
+  std::uint64_t recorded_bytes = 0, recorded_frames = 0;  // written to segment files since start
 };
 
 struct StatusSnapshot {

@@ -75,7 +75,8 @@ void RecorderDaemon::release_components() {
 std::vector<RecorderDaemon::CameraHealth> RecorderDaemon::camera_health() const {
   std::vector<CameraHealth> result;
   for (const auto& camera : cameras_)
-    result.push_back({camera->id(), camera->state(), camera->last_segment_at(), camera->last_failure()});
+    result.push_back({camera->id(), camera->state(), camera->last_segment_at(), camera->last_failure(),
+                      camera->recorded_bytes(), camera->recorded_frames()});
   return result;
 }
 
@@ -145,6 +146,8 @@ void RecorderDaemon::publish_status() {
   for (const auto& camera : cameras_) {
     api::CameraStatus c{camera->id(), camera::to_string(camera->state()), std::nullopt, camera->failures()};
     if (const auto at = camera->last_segment_at()) c.seconds_since_segment = std::chrono::duration<double>(now - *at).count();
+    c.recorded_bytes = camera->recorded_bytes();
+    c.recorded_frames = camera->recorded_frames();
     all_recording = all_recording && camera->state() == camera::CameraState::Recording;
     status.cameras.push_back(std::move(c));
   }

@@ -33,12 +33,14 @@ class RecorderDaemon {
   void stop() { begin_shutdown("stop requested"); }
   catalog::CatalogWriter& catalog() { return *catalog_; }
   StorageHealth storage_health() const { return storage_watch_->health(); }
-  // Per camera: state, when its footage last reached the disk, and why it is down if it is.
+  // Per camera: state, when its footage last reached the disk, why it is down if it is, what it recorded.
   struct CameraHealth {
     std::string id;
     camera::CameraState state;
     std::optional<WallTime> last_segment_at;
     std::string failure;
+    std::uint64_t recorded_bytes = 0;  // since start, across reconnects
+    std::uint64_t recorded_frames = 0;
   };
   std::vector<CameraHealth> camera_health() const;
   // The port the API listens on (0 without an api: block); for tests that ask for any free port.

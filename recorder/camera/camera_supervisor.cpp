@@ -89,6 +89,7 @@ void CameraSupervisor::connect() {
     if (auto alive = writer.lock()) alive->segments_abandoned(id);
   };
   open_segment_.clear();
+  retire_pipeline();
   pipeline_ = std::make_unique<pipelines::RecordingPipeline>(std::move(settings), clock_, *this);
   connected_at_ = clock_.monotonic_now();
   enter(CameraState::Connecting);
@@ -111,7 +112,7 @@ void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reas
     finish_stopping();
     return;
   }
-  pipeline_.reset();  // torn down in the background
+  retire_pipeline();
   ++failures_;
   const auto delay = backoff_for(kind).next();
   const std::string summary = std::string(describe(kind)) + ": " + reason;
@@ -174,7 +175,7 @@ void CameraSupervisor::stop(std::function<void()> on_stopped) {
 
 void CameraSupervisor::finish_stopping() {
   cancel_timers();
-  pipeline_.reset();
+  retire_pipeline();
   catalog_->run_ended(camera_.id, clock_.wall_now(), "stopped");
   enter(CameraState::Stopped);
   if (on_stopped_) {
@@ -182,6 +183,24 @@ void CameraSupervisor::finish_stopping() {
     on_stopped_ = nullptr;
     callback();
   }
+}
+
+// Banks the pipeline's counts before it goes. After a stop its end of stream has already reached the
+// file; after a failure the camera's data has stopped, and what is still in flight during the background
+// teardown is at most a few buffers, which go uncounted.
+void CameraSupervisor::retire_pipeline() {
+  if (!pipeline_) return;
+  retired_bytes_ += pipeline_->recorded_bytes();
+  retired_frames_ += pipeline_->recorded_frames();
+  pipeline_.reset();  // torn down in the background
+}
+
+std::uint64_t CameraSupervisor::recorded_bytes() const {
+  return retired_bytes_ + (pipeline_ ? pipeline_->recorded_bytes() : 0);
+}
+
+std::uint64_t CameraSupervisor::recorded_frames() const {
+  return retired_frames_ + (pipeline_ ? pipeline_->recorded_frames() : 0);
 }
 
 void CameraSupervisor::on_pipeline_failed(const pipelines::PipelineFailure& failure) {

@@ -40,6 +40,10 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   const std::string& last_failure() const { return last_failure_; }
   // Connection attempts that failed since start (for /metrics).
   std::int64_t failures() const { return failures_; }
+  // Bytes written to this camera's segment files and video frames recorded since start, across every
+  // pipeline it has had (for /metrics).
+  std::uint64_t recorded_bytes() const;
+  std::uint64_t recorded_frames() const;
   const std::string& id() const { return camera_.id; }
 
   void on_pipeline_failed(const pipelines::PipelineFailure& failure) override;
@@ -58,6 +62,7 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   void check_watchdog();
   void enter(CameraState next);
   void finish_stopping();
+  void retire_pipeline();
   void cancel_timers();
   Backoff& backoff_for(pipelines::FailureKind kind);
 
@@ -87,6 +92,8 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   std::string last_failure_;   // reported once per distinct failure, not once per attempt
   int repeated_failures_ = 0;
   std::int64_t failures_ = 0;
+  std::uint64_t retired_bytes_ = 0;   // recorded by the pipelines before the current one
+  std::uint64_t retired_frames_ = 0;
 };
 
 }  // namespace recorder::camera
