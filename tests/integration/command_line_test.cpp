@@ -173,7 +173,7 @@ TEST(CommandLine, UsersAddListPasswdRoleRemoveWithPasswordsOnStandardInput) {
   const auto no_api = dir.path() / "no-api.yaml";
   std::ofstream(no_api) << "storage:\n  path: /srv\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n";
   EXPECT_EQ(run_recorderctl_with_input(dir, {"users", "list", "--config", no_api.string()}, "", &output), 1);
-  EXPECT_TRUE(contains(output, "no api: section")) << output;
+  EXPECT_TRUE(contains(output, "has no api: block, so there is no users file")) << output;
 }
 
 TEST(CommandLine, TlsInitMakesAPrivateKeyAndACertificateForTheListenAddress) {

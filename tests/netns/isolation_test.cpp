@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "tests/support/api_rig.h"
 #include "tests/support/http_client.h"
 #include "tests/support/media_probe.h"
 #include "tests/support/recording_run.h"
@@ -128,7 +129,8 @@ TEST(Isolation, CamerasReachNothingButTheRecorderAndEveryAttemptIsAttributed) {
                                             5);
   std::ofstream(config, std::ios::app) << "network:\n  camera_interfaces: [cam0]\n  camera_subnets: [10.77.0.0/24]\n"
                                           "  recorder_addresses: [10.77.0.1]\n  log_group: 5\n  verify_seconds: 3\n"
-                                          "api:\n  listen: 127.0.0.1:18080\n  insecure_http: true\n";
+                                          "api:\n  listen: 127.0.0.1:18080\n  insecure_http: true\n"
+                                       << api_accounts(dir.path());
   std::string output;
   ASSERT_EQ(run_recorderctl(dir.path(), {"storage", "init", "--config", config.string()}, &output), 0) << output;
   Process recorder("recorder", net.in(net.recorder, {RECORDER_PATH, "--config", config.string()}), dir.path());
@@ -160,7 +162,8 @@ TEST(Isolation, CamerasReachNothingButTheRecorderAndEveryAttemptIsAttributed) {
   EXPECT_EQ(lines_from(maintenance.stdout_text(), "10.77.0.").size(), lateral_lines_after_repair);
 
   // /metrics (from inside the recorder's namespace) counts the drops per camera, protocol and port.
-  const auto metrics = http_exchange_in_netns(net.recorder, "127.0.0.1", 18080, get_request("/metrics"));
+  const auto metrics = http_exchange_in_netns(net.recorder, "127.0.0.1", 18080,
+                                              get_request("/metrics", basic_auth(viewer_user, password_of(viewer_user))));
   EXPECT_TRUE(contains(metrics, "recorder_camera_blocked_packets_total{camera=\"door-a\",proto=\"udp\",dport=\"53\"} "))
       << metrics;
   EXPECT_TRUE(contains(metrics, "recorder_camera_blocked_packets_total{camera=\"saloon-b\",proto=\"tcp\",dport=\"443\"} "))

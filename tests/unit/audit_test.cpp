@@ -1,6 +1,7 @@
 // The hash-chained audit log on a real SQLite catalog (docs/durability.md, "Audit log"): an intact chain
 // verifies, and every kind of tampering done with raw SQL or to the head anchor is found and names the row.
 
+#include "tests/support/catalog_times.h"
 #include "tests/support/temp_dir.h"
 #include "recorder/catalog/catalog.h"
 
@@ -19,10 +20,9 @@ using namespace recorder::catalog;
 
 namespace {
 
-constexpr Micros second = 1'000'000;
-constexpr Micros minute = 60 * second;
-// 2026-11-30T10:00:00Z: an arbitrary, realistic base time.
-constexpr Micros base = 1'796'032'800 * second;
+using test_support::base;
+using test_support::minute;
+using test_support::second;
 
 class AuditTest : public ::testing::Test {
  protected:

@@ -2,6 +2,7 @@
 // protected incidents and what retention may delete, storage identity and locking, torn segment files,
 // and start-up recovery on synthetic state (docs/durability.md).
 
+#include "tests/support/catalog_times.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/incident_fixture.h"
 #include "recorder/catalog/catalog.h"
@@ -29,10 +30,9 @@ using namespace recorder::catalog;
 
 namespace {
 
-constexpr Micros second = 1'000'000;
-constexpr Micros minute = 60 * second;
-// 2026-11-30T10:00:00Z: an arbitrary, realistic base time.
-constexpr Micros base = 1'796'032'800 * second;
+using test_support::base;
+using test_support::minute;
+using test_support::second;
 
 using test_support::fresh_temp_dir;
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "recorder/config/config.h"
+
 namespace recorderctl {
 
 using Arguments = std::vector<std::string>;
@@ -22,6 +24,10 @@ int users_command(const Arguments& args);  // args after "users": add, remove, p
 int audit_verify(const Arguments& args);
 int audit_show(const Arguments& args);
 int tls_init(const Arguments& args);
+
+// Loads the configuration FILE and returns its api: block; without one, throws recorder::Error saying
+// what the command needed it for ("a users file to manage").
+recorder::config::ApiConfig load_api_config(const std::string& config_file, const std::string& needed_for);
 
 // Shared argument handling: "--config FILE" and flags.
 struct CommonOptions {

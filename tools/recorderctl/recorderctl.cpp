@@ -38,6 +38,14 @@ int usage_error(const std::string& problem) {
   return 2;
 }
 
+recorder::config::ApiConfig load_api_config(const std::string& config_file, const std::string& needed_for) {
+  auto config = recorder::config::load_config(config_file);
+  if (!config.api)
+    throw recorder::Error(recorder::ErrorKind::InvalidArgument,
+                          config_file + " has no api: block, so there is no " + needed_for);
+  return *config.api;
+}
+
 CommonOptions parse_common(const Arguments& args, const std::vector<std::string>& allowed_flags) {
   CommonOptions options;
   for (std::size_t i = 0; i < args.size(); ++i) {

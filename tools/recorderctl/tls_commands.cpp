@@ -166,16 +166,13 @@ std::string sha256_fingerprint(X509* cert) {
 
 int tls_init(const Arguments& args) {
   const auto options = parse_init(args);
-  const auto config = config::load_config(options.config_file);
-  if (!config.api)
-    throw Error(ErrorKind::InvalidArgument, options.config_file + " has no api: block, so there is no API to make a "
-                                                                  "certificate for");
-  if (!config.api->tls)
+  const auto api_config = load_api_config(options.config_file, "API to make a certificate for");
+  if (!api_config.tls)
     throw Error(ErrorKind::InvalidArgument,
                 options.config_file + ": api has no tls: block; add one naming the files to make, e.g.\n"
                                       "  tls:\n    cert: api.tls.cert\n    key: api.tls.key\n"
                                       "(and remove insecure_http)");
-  const auto& files = *config.api->tls;
+  const auto& files = *api_config.tls;
   for (const auto& file : {files.key, files.cert}) {
     if (!std::filesystem::exists(file)) continue;
     if (!options.force)
@@ -185,7 +182,7 @@ int tls_init(const Arguments& args) {
 
   const Owned<EVP_PKEY> key(EVP_EC_gen("P-256"));
   if (!key) openssl_failed("generating an EC P-256 key");
-  const std::string alt_name = subject_alt_name(config.api->listen_address);
+  const std::string alt_name = subject_alt_name(api_config.listen_address);
   const auto cert = self_signed_certificate(key.get(), alt_name, options.days);
   const std::string key_pem = pem([&](BIO* bio) {
     return PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
@@ -203,7 +200,7 @@ int tls_init(const Arguments& args) {
             << options.days << " days)\n"
             << "SHA-256 fingerprint: " << sha256_fingerprint(cert.get()) << "\n";
   if (alt_name.rfind("IP:", 0) != 0)
-    std::cout << "note: api.listen is " << config.api->listen_address
+    std::cout << "note: api.listen is " << api_config.listen_address
               << " (any address), so the certificate names no IP; clients must pin the fingerprint\n";
   return 0;
 }

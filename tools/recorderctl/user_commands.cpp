@@ -101,11 +101,8 @@ std::string read_password(const std::string& user) {
 
 int users_command(const Arguments& args) {
   const auto options = parse_users(args);
-  const auto config = config::load_config(options.config_file);
-  if (!config.api)
-    throw Error(ErrorKind::InvalidArgument,
-                options.config_file + " has no api: section, so there is no users file to manage (api.users_file)");
-  const auto& file = config.api->users_file;
+  const auto api_config = load_api_config(options.config_file, "users file to manage (api.users_file)");
+  const auto& file = api_config.users_file;
   auto store = api::UserStore::load(file);
 
   if (options.action == "list") {
