@@ -78,22 +78,6 @@ SigningKey load_or_create_signing_key(const std::filesystem::path& file) {
   return key;
 }
 
-std::string sha256_of_file(const std::filesystem::path& file) {
-  init_sodium();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorKind::NotFound, "cannot read " + file.string());
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  std::vector<char> buffer(1 << 20);
-  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
-    crypto_hash_sha256_update(&state, reinterpret_cast<unsigned char*>(buffer.data()), static_cast<unsigned long long>(in.gcount()));
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  std::string hex;
-  for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
-  return hex;
-}
-
 void write_manifest(const std::vector<ExportedClip>& clips, const std::filesystem::path& manifest_path,
                     const ManifestFacts& facts, const SigningKey& key) {
   json::object manifest;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "recorder/export/export_plan.h"
+#include "recorder/export/file_sha256.h"
 #include "recorder/export/mp4_export.h"
 
 namespace recorder::exporting {
@@ -21,8 +22,6 @@ struct SigningKey {
 // Reads the key at `file`, or creates it (mode 0600, synced) when there is none. Throws when the file is
 // unreadable, malformed, or readable by others.
 SigningKey load_or_create_signing_key(const std::filesystem::path& file);
-
-std::string sha256_of_file(const std::filesystem::path& file);  // lower-case hex
 
 struct ManifestFacts {
   std::string recorder_id;

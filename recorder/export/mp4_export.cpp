@@ -4,9 +4,8 @@
 #include <map>
 #include <memory>
 
-extern "C" {
-#include <libavformat/avformat.h>
-}
+#include "recorder/core/clock.h"
+#include "recorder/export/segment_input.h"
 
 namespace recorder::exporting {
 namespace {
@@ -17,19 +16,6 @@ constexpr AVRational microseconds{1, 1'000'000};
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
   av_strerror(code, text, sizeof text);
   throw Error(ErrorKind::DataLoss, fmt::format("export: {}: {}", what, text));
-}
-
-struct InputDeleter {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-using Input = std::unique_ptr<AVFormatContext, InputDeleter>;
-
-Input open_input(const std::filesystem::path& file) {
-  AVFormatContext* context = nullptr;
-  if (const int rc = avformat_open_input(&context, file.c_str(), nullptr, nullptr); rc < 0) fail("open " + file.string(), rc);
-  Input input(context);
-  if (const int rc = avformat_find_stream_info(context, nullptr); rc < 0) fail("read " + file.string(), rc);
-  return input;
 }
 
 // Writes packets of several segments into one output, on one wall-clock time line starting at `from`.
@@ -44,14 +30,16 @@ class Remuxer {
   }
 
   void add_segment(const std::filesystem::path& file, const catalog::Segment& segment, bool first) {
-    Input input = open_input(file);
-    if (output_ == nullptr) open_output(*input);
-    const int video = av_find_best_stream(input.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-    const std::int64_t zero_us = input->start_time == AV_NOPTS_VALUE ? 0 : input->start_time;
+    SegmentInput source(file, /*probe=*/output_ == nullptr);  // the first one sets the output's codec parameters
+    if (output_ == nullptr) open_output(source);
+    else require_same_formats(source, file, segment);
+    AVFormatContext* input = source.context();
+    const int video = video_index_;
+    const std::int64_t zero_us = source.zero_us();
     AVPacket* packet = av_packet_alloc();
     std::vector<AVPacket*> preroll;  // from the last key frame at or before `from`, until `from` is reached
     bool started = !first;
-    while (av_read_frame(input.get(), packet) >= 0) {
+    while (source.read(packet)) {
       const auto mapping = stream_map_.find(packet->stream_index);
       const std::int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
       if (mapping == stream_map_.end() || ts == AV_NOPTS_VALUE) {
@@ -69,7 +57,7 @@ class Remuxer {
         }
         if (packet->stream_index == video && wall > plan_.from_us) {
           started = true;
-          for (AVPacket* p : preroll) write(p, input.get(), segment, zero_us, video);
+          for (AVPacket* p : preroll) write(p, input, segment, zero_us, video);
           for (AVPacket* p : preroll) av_packet_free(&p);
           preroll.clear();
         } else {
@@ -78,11 +66,11 @@ class Remuxer {
           continue;
         }
       }
-      write(packet, input.get(), segment, zero_us, video);
+      write(packet, input, segment, zero_us, video);
       av_packet_unref(packet);
     }
     for (AVPacket* p : preroll) {
-      write(p, input.get(), segment, zero_us, video);  // the range ended before a frame after `from`
+      write(p, input, segment, zero_us, video);  // the range ended before a frame after `from`
       av_packet_free(&p);
     }
     av_packet_free(&packet);
@@ -97,7 +85,9 @@ class Remuxer {
   }
 
  private:
-  void open_output(AVFormatContext& first) {
+  void open_output(const SegmentInput& source) {
+    const AVFormatContext& first = *source.context();
+    video_index_ = av_find_best_stream(source.context(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (const int rc = avformat_alloc_output_context2(&output_, nullptr, "mp4", path_.c_str()); rc < 0)
       fail("create " + path_.string(), rc);
     for (unsigned i = 0; i < first.nb_streams; ++i) {
@@ -108,6 +98,7 @@ class Remuxer {
       stream->codecpar->codec_tag = 0;
       stream->time_base = first.streams[i]->time_base;
       stream_map_[static_cast<int>(i)] = stream->index;
+      track_formats_[static_cast<int>(i)] = source.formats()[i];
       last_dts_[stream->index] = AV_NOPTS_VALUE;
     }
     if (const int rc = avio_open(&output_->pb, path_.c_str(), AVIO_FLAG_WRITE); rc < 0) fail("open " + path_.string(), rc);
@@ -118,6 +109,21 @@ class Remuxer {
     const int rc = avformat_write_header(output_, &options);
     av_dict_free(&options);
     if (rc < 0) fail("write header of " + path_.string(), rc);
+  }
+
+  // The output has one format per track, from the first segment. A camera restarted with other settings
+  // (resolution, codec) would make the rest of the track undecodable: refuse, and say where and what changed.
+  void require_same_formats(const SegmentInput& source, const std::filesystem::path& file, const catalog::Segment& segment) const {
+    for (const auto& [index, before] : track_formats_) {
+      if (static_cast<std::size_t>(index) >= source.formats().size()) continue;  // no such stream: no packets for it
+      const StreamFormat& after = source.formats()[static_cast<std::size_t>(index)];
+      if (after == before) continue;
+      const std::string now = after.describe() == before.describe() ? after.describe() + " with other parameter sets" : after.describe();
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("export: the footage changes format at {} ({}): {} before, {} from there on; one clip holds "
+                              "one format, so export the time before and after that separately",
+                              format_rfc3339(catalog::from_micros(segment.start_us)), file.string(), before.describe(), now));
+    }
   }
 
   void write(AVPacket* packet, AVFormatContext* input, const catalog::Segment& segment, std::int64_t zero_us, int video) {
@@ -158,6 +164,8 @@ class Remuxer {
   std::filesystem::path path_;
   AVFormatContext* output_ = nullptr;
   std::map<int, int> stream_map_;  // input stream index -> output stream index (from the first segment)
+  std::map<int, StreamFormat> track_formats_;  // input stream index -> its format in the first segment's header
+  int video_index_ = -1;                       // input stream index of the video, the same in every segment
   std::map<int, std::int64_t> last_dts_;
   ExportResult result_;
 };

@@ -129,3 +129,47 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
   EXPECT_EQ(export_clip(dir, "door", first.start_us, first.end_us, gap_clip, &output), 1) << "overwrote an export";
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "x.mp4"));
 }
+
+// Only an export's first segment is probed; later ones are read as their headers say. A camera restarted
+// with another resolution must not end up in the same track, where its frames would not decode: the export
+// fails and says where and what changed, while each side of the change exports on its own.
+TEST(Export, RefusesAClipAcrossAChangeOfResolutionAndSaysWhere) {
+  ScratchDir dir;
+  auto small = std::make_unique<Camsim>("small", CamsimOptions{.resolution = "320x240", .gop_seconds = 1}, dir.path());
+  const int port = small->port();
+  const std::string url = small->urls()[0];
+  RecorderRun recorder(dir.path(), {{.id = "door", .url = url}}, 2);
+  std::this_thread::sleep_for(7s);
+  recorder.process().signal(SIGTERM);
+  ASSERT_EQ(recorder.process().wait(5s), 0) << recorder.log();
+  small.reset();  // the camera restarts with another resolution, at the same address
+  Camsim large("large", {.port = port, .resolution = "640x360", .gop_seconds = 1}, dir.path());
+  ASSERT_EQ(large.urls()[0], url);
+  recorder.restart();
+  std::this_thread::sleep_for(7s);
+  recorder.process().signal(SIGTERM);
+  ASSERT_EQ(recorder.process().wait(5s), 0) << recorder.log();
+
+  std::vector<catalog::Catalog::Span> spans;
+  {
+    catalog::Catalog view(recorder.storage(), catalog::Database::Mode::ReadOnly);
+    spans = view.spans("door", 0, INT64_MAX);
+  }
+  ASSERT_EQ(spans.size(), 2u);
+  std::string output;
+  const auto across = dir.path() / "across.mp4";
+  EXPECT_EQ(export_clip(dir, "door", spans[0].start_us + 1'000'000, spans[1].end_us - 1'000'000, across, &output), 1);
+  EXPECT_NE(output.find("the footage changes format at " + rfc3339(spans[1].start_us).substr(0, 19)), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("h264 320x240 before, h264 640x360 from there on"), std::string::npos) << output;
+  EXPECT_FALSE(std::filesystem::exists(across)) << "half a clip was left behind";
+
+  // After the change, the later segments (not probed) still place the clip exactly at `from`.
+  const auto after = dir.path() / "after.mp4";
+  const catalog::Micros from = spans[1].start_us + 1'500'000, to = spans[1].end_us - 500'000;
+  ASSERT_EQ(export_clip(dir, "door", from, to, after, &output), 0) << output;
+  const MediaSummary media = probe_media(after);
+  ASSERT_TRUE(media.opened) << media.error;
+  EXPECT_NEAR(media.displayed_start_seconds, 0.0, 0.040);
+  EXPECT_NEAR(media.displayed_end_seconds - media.displayed_start_seconds, static_cast<double>(to - from) / 1e6, 0.040);
+}
