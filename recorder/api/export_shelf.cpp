@@ -8,6 +8,11 @@ ExportShelf::ExportShelf(std::filesystem::path folder, std::chrono::seconds keep
   std::filesystem::create_directories(folder_);
 }
 
+ExportShelf::~ExportShelf() {
+  std::error_code ignored;
+  std::filesystem::remove_all(folder_, ignored);
+}
+
 void ExportShelf::remove_expired() {
   const auto now = std::chrono::steady_clock::now();
   for (auto it = entries_.begin(); it != entries_.end();) {

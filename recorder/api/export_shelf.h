@@ -25,6 +25,7 @@ struct PreparedExport {
 class ExportShelf {
  public:
   ExportShelf(std::filesystem::path folder, std::chrono::seconds keep);
+  ~ExportShelf();  // empties the folder: exports are copies, never kept beyond the recorder's run
   // The export known as `key`, made by `make` into a fresh folder when it is not on the shelf. Requests
   // for the same key while it is being made wait for that one. Errors from `make` reach every waiter and
   // are not kept.
