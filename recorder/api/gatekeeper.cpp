@@ -50,8 +50,12 @@ Admission Gatekeeper::admit(const Request& request, const std::string& remote, W
   if (header.empty()) return refused(http::status::unauthorized, "log in first: send HTTP Basic credentials or a bearer token");
   constexpr std::string_view basic = "Basic ", bearer = "Bearer ";
   if (header.substr(0, bearer.size()) == bearer) {
-    if (auto identity = tokens_.validate(std::string(header.substr(bearer.size())), now))
+    if (auto identity = tokens_.validate(std::string(header.substr(bearer.size())), now)) {
+      const auto role = users_.current_role(identity->user);
+      if (!role) return refused(http::status::unauthorized, "the token's user no longer exists", identity->user);
+      identity->role = *role;
       return Admission{std::move(identity), std::nullopt, false};
+    }
     return refused(http::status::unauthorized, "the token is unknown or expired: log in again");
   }
   if (header.substr(0, basic.size()) == basic) {

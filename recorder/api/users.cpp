@@ -330,6 +330,13 @@ std::optional<Identity> UserDirectory::authenticate(const std::string& name, con
   return Identity{current->name, current->role};
 }
 
+std::optional<Role> UserDirectory::current_role(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  reload_if_changed();
+  const auto user = store_.find(name);
+  return user ? std::optional<Role>(user->role) : std::nullopt;
+}
+
 std::size_t UserDirectory::user_count() {
   std::lock_guard lock(mutex_);
   reload_if_changed();

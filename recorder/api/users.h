@@ -82,6 +82,9 @@ class UserDirectory {
                          std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>());
 
   std::optional<Identity> authenticate(const std::string& name, const std::string& password);
+  // The user's role as the file says now (after reloading if it changed); nullopt once removed. A bearer
+  // token is only as good as this: removing or demoting a user takes effect on their tokens at once.
+  std::optional<Role> current_role(const std::string& name);
   // After reloading if the file changed; the daemon warns when it is 0.
   std::size_t user_count();
 

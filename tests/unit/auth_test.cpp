@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "recorder/api/gatekeeper.h"
 #include "recorder/api/sessions.h"
 #include "recorder/api/users.h"
 #include "recorder/core/error.h"
@@ -351,4 +352,36 @@ TEST(LoginThrottle, MemoryIsBoundedByDroppingTheLongestQuietAddress) {
   throttle.failed("192.0.2.4", t0 + 3s);  // a fourth address: the one quiet longest goes
   EXPECT_FALSE(throttle.failed("192.0.2.1", t0 + 3s)) << "forgotten: this is its first failure again";
   EXPECT_EQ(throttle.refused_for("192.0.2.2", t0 + 3s), 2s) << "an address still refused outlasts quieter ones";
+}
+
+// A bearer token carries no more than the users file says now: demoting or removing a user applies to
+// their tokens at once, not when the token expires.
+TEST(Gatekeeper, TokensFollowTheUsersFileNotTheRoleAtLogin) {
+  const auto file = test_support::fresh_temp_dir("auth") / "users.yaml";
+  {
+    UserStore store;
+    store.add("alice", Role::Admin, alice_password);
+    store.save(file);
+  }
+  Gatekeeper gatekeeper(file, std::chrono::seconds(3600));
+  const auto login = gatekeeper.login("alice", alice_password, "10.0.0.5", t0);
+  ASSERT_TRUE(login.identity);
+  Request request{boost::beast::http::verb::get, "/api/v1/cameras", 11};
+  request.set(boost::beast::http::field::authorization, "Bearer " + gatekeeper.issue_token(*login.identity, t0).value);
+  EXPECT_EQ(gatekeeper.admit(request, "10.0.0.5", t0 + 1s).identity->role, Role::Admin);
+  {
+    auto store = UserStore::load(file);
+    store.set_role("alice", Role::Viewer);
+    store.save(file);
+  }
+  EXPECT_EQ(gatekeeper.admit(request, "10.0.0.5", t0 + 2s).identity->role, Role::Viewer);
+  {
+    auto store = UserStore::load(file);
+    store.remove("alice");
+    store.save(file);
+  }
+  const auto after_removal = gatekeeper.admit(request, "10.0.0.5", t0 + 3s);
+  ASSERT_TRUE(after_removal.refusal);
+  EXPECT_EQ(after_removal.refusal->status, boost::beast::http::status::unauthorized);
+  EXPECT_EQ(after_removal.refusal->message, "the token's user no longer exists");
 }
