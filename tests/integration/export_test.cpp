@@ -19,6 +19,12 @@ namespace catalog = recorder::catalog;
 
 namespace {
 
+// The camera's continuous footage, as the catalog of a stopped recorder lists it.
+std::vector<catalog::Catalog::Span> recorded_spans(const std::filesystem::path& storage, const std::string& camera) {
+  catalog::Catalog view(storage, catalog::Database::Mode::ReadOnly);
+  return view.spans(camera, 0, INT64_MAX);
+}
+
 std::string rfc3339(catalog::Micros at) { return recorder::format_rfc3339(catalog::from_micros(at)); }
 
 int export_clip(const ScratchDir& dir, const std::string& camera, catalog::Micros from, catalog::Micros to,
@@ -45,11 +51,7 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
   recorder.process().signal(SIGTERM);
   ASSERT_EQ(recorder.process().wait(5s), 0) << recorder.log();
 
-  std::vector<catalog::Catalog::Span> spans;
-  {
-    catalog::Catalog view(recorder.storage(), catalog::Database::Mode::ReadOnly);
-    spans = view.spans("door", 0, INT64_MAX);
-  }
+  const auto spans = recorded_spans(recorder.storage(), "door");
   ASSERT_EQ(spans.size(), 2u);
   const auto& first = spans[0];
   ASSERT_GT(first.end_us - first.start_us, 12'000'000);
@@ -150,11 +152,7 @@ TEST(Export, RefusesAClipAcrossAChangeOfResolutionAndSaysWhere) {
   recorder.process().signal(SIGTERM);
   ASSERT_EQ(recorder.process().wait(5s), 0) << recorder.log();
 
-  std::vector<catalog::Catalog::Span> spans;
-  {
-    catalog::Catalog view(recorder.storage(), catalog::Database::Mode::ReadOnly);
-    spans = view.spans("door", 0, INT64_MAX);
-  }
+  const auto spans = recorded_spans(recorder.storage(), "door");
   ASSERT_EQ(spans.size(), 2u);
   std::string output;
   const auto across = dir.path() / "across.mp4";
