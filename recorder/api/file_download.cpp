@@ -1,7 +1,9 @@
 #include "recorder/api/file_download.h"
 
-#include <boost/beast/core/file.hpp>
-#include <boost/beast/http/basic_file_body.hpp>
+#include <boost/beast/core.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <charconv>
 
 #include "recorder/api/json_reply.h"
@@ -12,45 +14,47 @@ namespace beast = boost::beast;
 
 namespace {
 
-// A window [offset, offset + length) of a file, seen as a whole file by Beast's basic_file_body (which
-// sends "the file" from its current position for its size): one body type for whole and partial replies.
-class FileWindow {
- public:
-  using native_handle_type = beast::file::native_handle_type;
-  FileWindow() = default;
-  FileWindow(FileWindow&&) = default;
-  FileWindow& operator=(FileWindow&&) = default;
+// The body of a download: bytes [offset, offset + length) of an open file, read with pread into a 1 MiB
+// buffer. Beast's file_body reads 4 KiB at a time, which made serving an hour of footage (1.8 GB) cost
+// three times ffmpeg's whole export in system calls.
+struct FileRangeBody {
+  struct value_type {
+    std::shared_ptr<int> fd;  // closed with the last copy
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+  static std::uint64_t size(const value_type& body) { return body.length; }
 
-  void set_window(std::uint64_t offset, std::uint64_t length, beast::error_code& ec) {
-    offset_ = offset;
-    length_ = length;
-    file_.seek(offset, ec);
-  }
-  bool is_open() const { return file_.is_open(); }
-  void close(beast::error_code& ec) { file_.close(ec); }
-  void open(char const* path, beast::file_mode mode, beast::error_code& ec) {
-    file_.open(path, mode, ec);
-    if (!ec) length_ = file_.size(ec);
-  }
-  std::uint64_t size(beast::error_code& ec) const {
-    ec = {};
-    return length_;
-  }
-  std::uint64_t pos(beast::error_code& ec) const { return file_.pos(ec) - offset_; }
-  void seek(std::uint64_t offset, beast::error_code& ec) { file_.seek(offset_ + offset, ec); }
-  std::size_t read(void* buffer, std::size_t n, beast::error_code& ec) const { return file_.read(buffer, n, ec); }
-  std::size_t write(void const*, std::size_t, beast::error_code& ec) const {
-    ec = beast::errc::make_error_code(beast::errc::operation_not_permitted);
-    return 0;
-  }
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      const std::uint64_t left = body_.length - sent_;
+      if (left == 0) {
+        ec = {};
+        return boost::none;
+      }
+      buffer_.resize(1 << 20);
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer_.size()));
+      const ssize_t got = pread(*body_.fd, buffer_.data(), want, static_cast<off_t>(body_.offset + sent_));
+      if (got <= 0) {  // the file shrank or failed under us: end the response, which the client sees as cut
+        ec = beast::errc::make_error_code(got == 0 ? beast::errc::io_error : static_cast<beast::errc::errc_t>(errno));
+        return boost::none;
+      }
+      sent_ += static_cast<std::uint64_t>(got);
+      ec = {};
+      return {{const_buffers_type(buffer_.data(), static_cast<std::size_t>(got)), sent_ < body_.length}};
+    }
 
- private:
-  beast::file file_;
-  std::uint64_t offset_ = 0;
-  std::uint64_t length_ = 0;
+   private:
+    const value_type& body_;
+    std::uint64_t sent_ = 0;
+    std::vector<char> buffer_;
+  };
 };
-
-using WindowBody = http::basic_file_body<FileWindow>;
 
 std::optional<std::uint64_t> number(std::string_view text) {
   std::uint64_t value = 0;
@@ -82,11 +86,12 @@ RangeRequest requested_range(std::string_view header, std::uint64_t size) {
 }
 
 Reply file_download(const Request& request, const Download& download) {
-  beast::error_code error;
-  WindowBody::value_type body;
-  body.open(download.file.c_str(), beast::file_mode::scan, error);
-  if (error) return json_error(http::status::internal_server_error, request, "the export file is gone");
-  const std::uint64_t size = body.size();
+  const int fd = open(download.file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return json_error(http::status::internal_server_error, request, "the export file is gone");
+  FileRangeBody::value_type body{std::shared_ptr<int>(new int(fd), [](int* f) { close(*f); delete f; }), 0, 0};
+  struct stat info {};
+  if (fstat(fd, &info) != 0) return json_error(http::status::internal_server_error, request, "cannot read the export file");
+  const auto size = static_cast<std::uint64_t>(info.st_size);
   const auto range = requested_range(std::string(request[http::field::range]), size);
   if (range.kind == RangeRequest::Kind::Unsatisfiable) {
     auto response = json_error(http::status::range_not_satisfiable, request,
@@ -96,12 +101,10 @@ Reply file_download(const Request& request, const Download& download) {
   }
   const bool part = range.kind == RangeRequest::Kind::Part;
   const std::uint64_t first = part ? range.first : 0, length = part ? range.last - range.first + 1 : size;
-  FileWindow window = std::move(body.file());
-  window.set_window(first, length, error);
-  body.reset(std::move(window), error);
-  if (error) return json_error(http::status::internal_server_error, request, "cannot read the export file");
+  body.offset = first;
+  body.length = length;
 
-  http::response<WindowBody> response{part ? http::status::partial_content : http::status::ok, request.version()};
+  http::response<FileRangeBody> response{part ? http::status::partial_content : http::status::ok, request.version()};
   response.set(http::field::content_type, download.content_type);
   response.keep_alive(request.keep_alive());
   response.set(http::field::cache_control, "no-store");
