@@ -15,6 +15,7 @@ int check(const Arguments& args);
 int firewall_show(const Arguments& args);
 int firewall_apply(const Arguments& args);
 int firewall_check(const Arguments& args);
+int firewall_guard(const Arguments& args);  // check, and restore on drift
 int firewall_attempts(const Arguments& args);
 int export_clip(const Arguments& args);
 int verify(const Arguments& args);
