@@ -23,6 +23,7 @@ int users_command(const Arguments& args);  // args after "users": add, remove, p
 int audit_verify(const Arguments& args);
 int audit_show(const Arguments& args);
 int tls_init(const Arguments& args);
+int status(const Arguments& args);  // the running recorder's health, from its status file
 
 // Shared argument handling: "--config FILE" and flags.
 struct CommonOptions {

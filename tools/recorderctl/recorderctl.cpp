@@ -13,6 +13,8 @@ int usage_error(const std::string& problem) {
   std::cerr << "usage:\n"
                "  recorderctl storage init --config FILE      give a new recording disk its identity\n"
                "  recorderctl check --config FILE [--repair]  compare catalog and files; exit 1 on findings\n"
+               "  recorderctl status --config FILE            the running recorder's health and why; exit 0 OK,\n"
+               "                                              1 DEGRADED or FAULT, 3 not running\n"
                "  recorderctl export --storage DIR --camera ID --from TIME --to TIME -o FILE\n"
                "            [--manifest FILE] [--key FILE] [--user NAME]\n"
                "                                              one MP4 of a camera's footage and its signed manifest,\n"
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     if (words[0] == "storage" && words.size() > 1 && words[1] == "init")
       return storage_init(Arguments(words.begin() + 2, words.end()));
     if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "status") return status(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "export") return export_clip(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "verify") return verify(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "tls" && words.size() > 1 && words[1] == "init")
