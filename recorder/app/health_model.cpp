@@ -20,12 +20,10 @@ HealthAssessment assess_health(const api::StatusSnapshot& status) {
     result.reasons.push_back(std::move(reason));
   };
 
-  std::size_t recording = 0;
-  for (const auto& camera : status.cameras) {
-    if (camera.state == "recording") ++recording;
-    else note(HealthState::Degraded, "camera " + camera.id + " not recording");
-  }
-  if (!status.cameras.empty() && recording == 0) note(HealthState::Fault, "no camera recording");
+  // Cameras down are DEGRADED even when none records: the recorder itself can do nothing about it, the
+  // cameras' reasons say what to fix, and every start would otherwise be a FAULT for its first second.
+  for (const auto& camera : status.cameras)
+    if (camera.state != "recording") note(HealthState::Degraded, "camera " + camera.id + " not recording");
 
   if (!status.storage_present) note(HealthState::Fault, "storage missing");
   if (status.storage_alarm) note(HealthState::Fault, "storage full: nothing may be deleted");

@@ -2,8 +2,8 @@
 // The recorder's overall health, OK / DEGRADED / FAULT, and the reasons for it, decided in one place
 // from the status snapshot the daemon publishes. A pure function: the unit tests pin every rule.
 //
-// FAULT: footage or isolation is at risk now (nothing records, the disk is full with nothing deletable,
-// the cameras are not isolated). DEGRADED: the recorder works but something an operator should fix is
+// FAULT: footage or isolation is at risk from the recorder's side (the disk is missing or full with
+// nothing deletable, the cameras are not isolated); /healthz answers 503. DEGRADED: the recorder works but something an operator should fix is
 // wrong (a camera is down, space is under the floor, the clock is not synchronised, the recorder cannot
 // watch the firewall or attribute blocked traffic).
 

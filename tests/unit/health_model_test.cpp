@@ -40,13 +40,14 @@ TEST(HealthModel, ACameraDownIsDegradedAndNamesTheCamera) {
   EXPECT_THAT(health.reasons, ElementsAre("camera c02 not recording"));
 }
 
-TEST(HealthModel, NoCameraRecordingIsAFault) {
+TEST(HealthModel, NoCameraRecordingIsStillOnlyDegraded) {
+  // As at every start, for a moment: not a FAULT (/healthz would answer 503), each camera named.
   auto s = healthy();
   s.cameras[0].state = "connecting";
   s.cameras[1].state = "backoff";
   const auto health = assess_health(s);
-  EXPECT_EQ(health.state, HealthState::Fault);
-  EXPECT_THAT(health.reasons, ElementsAre("camera c01 not recording", "camera c02 not recording", "no camera recording"));
+  EXPECT_EQ(health.state, HealthState::Degraded);
+  EXPECT_THAT(health.reasons, ElementsAre("camera c01 not recording", "camera c02 not recording"));
 }
 
 TEST(HealthModel, StorageUnderTheFloorIsDegradedAndFullWithNothingDeletableIsAFault) {
