@@ -34,6 +34,13 @@ std::string render_metrics(const StatusSnapshot& s) {
   m.family("recorder_health", "gauge", "1 for the recorder's overall health state (OK, DEGRADED, FAULT)");
   for (const char* state : {"OK", "DEGRADED", "FAULT"})
     m.sample(fmt::format("recorder_health{{state=\"{}\"}}", state), s.health == state ? 1 : 0);
+  m.family("recorder_health_reason", "gauge", "1 for each reason the health is not OK");
+  for (const auto& reason : s.health_reasons)
+    m.sample(fmt::format("recorder_health_reason{{reason=\"{}\"}}", label(reason)), 1);
+  if (s.clock_synchronised) {
+    m.family("recorder_clock_synchronised", "gauge", "1 while the kernel says the system clock is synchronised");
+    m.sample("recorder_clock_synchronised", *s.clock_synchronised);
+  }
 
   m.family("recorder_camera_up", "gauge", "1 while the camera is recording");
   for (const auto& c : s.cameras) m.sample(fmt::format("recorder_camera_up{{camera=\"{}\"}}", label(c.id)), c.state == "recording");

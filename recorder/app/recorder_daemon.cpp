@@ -4,18 +4,25 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
 
 #include "pipelines/durable_file_sink.h"
 #include "recorder/catalog/recovery.h"
 #include "recorder/api/api.h"
+#include "recorder/api/status_file.h"
+#include "recorder/app/health_model.h"
 #include "recorder/core/loop_timer.h"
+#include "recorder/firewall/capability.h"
 #include "recorder/firewall/firewall_plan.h"
 #include "recorder/firewall/ruleset_renderer.h"
 
 namespace recorder::app {
 
-RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock), log_(component_logger("recorder")) {
+RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock, std::shared_ptr<ServiceNotifier> notifier)
+    : config_(std::move(config)), clock_(clock), log_(component_logger("recorder")), notifier_(std::move(notifier)) {
   const auto& storage = config_.storage.path;
   const std::string storage_id = catalog::read_storage_id(storage);  // S1: never record onto an unmounted disk
   storage_lock_ = std::make_unique<catalog::StorageLock>(storage);
@@ -61,6 +68,7 @@ RecorderDaemon::~RecorderDaemon() {
 }
 
 void RecorderDaemon::release_components() {
+  stop_service_thread();  // it reads the cameras and the catalog writer
   api_server_.reset();  // no request may reach a component that is going away
   api_.reset();
   cameras_.clear();
@@ -111,12 +119,27 @@ std::string RecorderDaemon::health_summary() const {
   if (const auto firewall = firewall_state()) {
     line += firewall->applied ? fmt::format("; firewall applied ({} drift repair(s))", firewall->drift_repairs)
                               : "; FIREWALL FAULT: " + firewall->fault;
+  } else if (!firewall_unwatched_.empty()) {
+    line += "; firewall not verified: " + firewall_unwatched_;
   }
   return line;
 }
 
 void RecorderDaemon::start_firewall() {
   if (!config_.network) return;
+  // Under systemd the recorder runs without CAP_NET_ADMIN (docs/firewall.md): recorder-firewall.service
+  // applies the table at boot and recorder-firewall-guard.timer repairs drift. Then the recorder cannot
+  // read the table back nor the drop log; it says so once and in its health, instead of failing every
+  // verify_seconds with "Operation not permitted".
+  if (!firewall::may_administer_network()) {
+    firewall_unwatched_ = "the recorder runs without CAP_NET_ADMIN and cannot read the table back";
+    drop_monitor_problem_ = "the recorder runs without CAP_NET_ADMIN and cannot read the nflog drop log";
+    log_->warn("firewall: {}; recorder-firewall.service applied it and recorder-firewall-guard.timer repairs drift",
+               firewall_unwatched_);
+    log_->warn("firewall: {}: blocked camera traffic is counted by the kernel but not attributed",
+               drop_monitor_problem_);
+    return;
+  }
   // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
   std::map<std::string, std::string> camera_by_ipv4;
   try {
@@ -135,6 +158,7 @@ void RecorderDaemon::start_firewall() {
     drop_monitor_->start();
   } catch (const std::exception& e) {
     drop_monitor_.reset();
+    drop_monitor_problem_ = e.what();
     log_->error("blocked camera traffic is not being attributed: {}", e.what());
   }
 }
@@ -142,19 +166,22 @@ void RecorderDaemon::start_firewall() {
 void RecorderDaemon::publish_status() {
   api::StatusSnapshot status;
   const auto now = clock_.wall_now();
-  bool all_recording = true;
   for (const auto& camera : cameras_) {
     api::CameraStatus c{camera->id(), camera::to_string(camera->state()), std::nullopt, camera->failures()};
     if (const auto at = camera->last_segment_at()) c.seconds_since_segment = std::chrono::duration<double>(now - *at).count();
     c.recorded_bytes = camera->recorded_bytes();
     c.recorded_frames = camera->recorded_frames();
-    all_recording = all_recording && camera->state() == camera::CameraState::Recording;
+    c.failure = camera->last_failure();
     status.cameras.push_back(std::move(c));
   }
   const StorageHealth storage = storage_watch_->health();
   status.storage_checked = storage.checked;
   status.storage_free_bytes = storage.last_pass.disk.available;
   status.storage_capacity_bytes = storage.last_pass.disk.capacity;
+  status.storage_floor_bytes = storage.last_pass.floor_bytes;
+  std::error_code unmounted;
+  status.storage_present =
+      std::filesystem::exists(config_.storage.path / catalog::storage_id_file_name, unmounted) && !unmounted;
   status.storage_alarm = storage.last_pass.alarm.has_value();
   if (storage.oldest_footage_us)
     status.oldest_footage_age_seconds = static_cast<double>(catalog::to_micros(now) - *storage.oldest_footage_us) / 1e6;
@@ -163,11 +190,16 @@ void RecorderDaemon::publish_status() {
     status.firewall_applied = firewall->applied;
     status.firewall_drift_repairs = firewall->drift_repairs;
   }
+  if (const auto firewall = firewall_state(); firewall && !firewall->applied) status.firewall_problem = firewall->fault;
+  if (config_.network && !firewall_ && !firewall_unwatched_.empty()) status.firewall_problem = firewall_unwatched_;
+  status.drop_monitor_problem = drop_monitor_problem_;
   if (drop_monitor_) status.blocked_packets = drop_monitor_->packet_totals();
-  // FAULT: footage or isolation at risk; DEGRADED: some camera is not recording.
-  const bool fault = status.storage_alarm || (status.firewall_applied && !*status.firewall_applied);
-  status.health = fault ? "FAULT" : all_recording ? "OK" : "DEGRADED";
+  status.clock_synchronised = clock_sync_.synchronised();
+  const auto health = assess_health(status);
+  status.health = to_string(health.state);
+  status.health_reasons = health.reasons;
   status_board_->publish(std::move(status));
+  loop_heartbeat_ = clock_.monotonic_now().time_since_epoch().count();
 }
 
 void RecorderDaemon::start_api() {
@@ -184,6 +216,7 @@ void RecorderDaemon::start_api() {
 
 std::optional<firewall::FirewallState> RecorderDaemon::firewall_state() const {
   if (!config_.network) return std::nullopt;
+  if (!firewall_ && !firewall_unwatched_.empty()) return std::nullopt;  // not known to this process
   if (!firewall_) return firewall::FirewallState{false, firewall_fault_, 0, ""};
   return firewall_->state();
 }
@@ -214,6 +247,9 @@ int RecorderDaemon::run() {
   storage_watch_->start();  // the first pass is queued before any segment row
   for (auto& camera : cameras_) camera->start();
   check_wall_clock();
+  // Ready: the catalog is recovered, the API listens, every camera's first connection is under way.
+  notifier_->notify("READY=1");
+  start_service_thread();
   health_timer_ = run_after(std::chrono::minutes(5), [this] {
     log_health();
     return true;
@@ -242,6 +278,9 @@ int RecorderDaemon::run() {
 void RecorderDaemon::begin_shutdown(const char* why) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  // Stopping cameras stop ticking: the watchdog ends here; TimeoutStopSec= bounds the rest.
+  stop_service_thread();
+  notifier_->notify("STOPPING=1");
   log_health();
   log_->info("{}: finalising open segments", why);
   cameras_running_ = cameras_.size();
@@ -260,5 +299,56 @@ void RecorderDaemon::begin_shutdown(const char* why) {
 }
 
 void RecorderDaemon::finish_shutdown() { g_main_loop_quit(loop_); }
+
+}  // namespace recorder::app
+
+namespace recorder::app {
+
+void RecorderDaemon::start_service_thread() {
+  loop_heartbeat_ = clock_.monotonic_now().time_since_epoch().count();
+  service_thread_ = std::jthread([this](std::stop_token stop) { serve_service_manager(stop); });
+}
+
+void RecorderDaemon::stop_service_thread() {
+  if (!service_thread_.joinable()) return;
+  service_thread_.request_stop();
+  service_thread_.join();
+}
+
+void RecorderDaemon::serve_service_manager(std::stop_token stop) {
+  std::unique_ptr<ServiceWatchdog> watchdog;
+  if (const auto interval = systemd_watchdog_interval()) {
+    watchdog = std::make_unique<ServiceWatchdog>(*notifier_, clock_, *interval);
+    watchdog->add_source({"event loop", [this] { return MonotonicTime(MonotonicTime::duration(loop_heartbeat_.load())); }});
+    watchdog->add_source({"catalog writer", [writer = catalog_] { return writer->last_progress(); }});
+    for (const auto& camera : cameras_)
+      watchdog->add_source({"camera " + camera->id(), [supervisor = camera.get()] { return supervisor->last_progress(); }});
+    log_->info("systemd watchdog every {:.0f} s: pinged while the loop, the catalog writer and {} camera(s) make progress",
+               std::chrono::duration<double>(*interval).count(), cameras_.size());
+  }
+  const auto period = watchdog ? std::min(watchdog->check_period(), std::chrono::milliseconds(1000))
+                               : std::chrono::milliseconds(1000);
+  std::string last_summary;
+  bool write_failed = false;
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    if (watchdog) watchdog->check();
+    const auto snapshot = status_board_->current();
+    api::StatusFile file{clock_.wall_now(), static_cast<long>(getpid()), status_line(*snapshot), *snapshot};
+    if (file.summary != last_summary) notifier_->notify("STATUS=" + file.summary);
+    last_summary = file.summary;
+    try {
+      write_status_file(config_.storage.path, file);
+      if (write_failed) log_->info("status file written again");
+      write_failed = false;
+    } catch (const std::exception& e) {
+      if (!write_failed) log_->warn("cannot write the status file for recorderctl status: {}", e.what());
+      write_failed = true;
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, period, [] { return false; });
+  }
+}
 
 }  // namespace recorder::app

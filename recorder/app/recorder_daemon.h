@@ -2,13 +2,16 @@
 // The running recorder: one supervisor per configured camera on one GLib main loop, and an orderly
 // shutdown on SIGINT/SIGTERM that finalises every open segment.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "recorder/api/api.h"
 #include "recorder/api/http_server.h"
 #include "recorder/api/status_board.h"
+#include "recorder/app/service_watchdog.h"
 #include "recorder/app/storage_watch.h"
 #include "recorder/camera/camera_supervisor.h"
 #include "recorder/catalog/catalog_writer.h"
@@ -18,6 +21,7 @@
 #include "recorder/firewall/firewall_guard.h"
 #include "recorder/config/config.h"
 #include "recorder/core/clock.h"
+#include "recorder/core/clock_sync.h"
 
 namespace recorder::app {
 
@@ -25,7 +29,9 @@ class RecorderDaemon {
  public:
   // Checks the storage (identity, lock), opens the catalog and recovers it. Throws recorder::Error
   // saying why the recorder cannot start (no mounted disk, another recorder running, ...).
-  RecorderDaemon(config::Config config, const Clock& clock);
+  // `notifier`: where readiness, watchdog pings and STATUS= go (systemd's notify socket by default).
+  RecorderDaemon(config::Config config, const Clock& clock,
+                 std::shared_ptr<ServiceNotifier> notifier = std::make_shared<SystemdNotifier>());
   ~RecorderDaemon();
   // Records until SIGINT or SIGTERM (or stop()); returns the process exit code.
   int run();
@@ -59,6 +65,9 @@ class RecorderDaemon {
   void release_components();
   void publish_status();
   void start_api();
+  void start_service_thread();
+  void stop_service_thread();
+  void serve_service_manager(std::stop_token stop);
 
   config::Config config_;
   const Clock& clock_;
@@ -71,10 +80,19 @@ class RecorderDaemon {
   std::unique_ptr<firewall::FirewallGuard> firewall_;
   std::unique_ptr<firewall::DropMonitor> drop_monitor_;
   std::string firewall_fault_;  // set when the firewall could not even be planned or watched
+  std::string firewall_unwatched_;    // why the recorder does not read the table back (no CAP_NET_ADMIN)
+  std::string drop_monitor_problem_;  // why blocked camera traffic is not attributed
   std::shared_ptr<api::StatusBoard> status_board_ = std::make_shared<api::StatusBoard>();
   std::shared_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> api_server_;
   guint status_timer_ = 0;
+  std::shared_ptr<ServiceNotifier> notifier_;
+  KernelClockSync clock_sync_;
+  // Set by the loop at every status tick; the service thread reads it to see that the loop still turns.
+  std::atomic<MonotonicTime::rep> loop_heartbeat_{0};
+  // Writes the status file and pings the watchdog off the loop, so that a slow disk cannot stall the
+  // loop and a stalled loop cannot hide from the watchdog.
+  std::jthread service_thread_;
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};
   guint clock_timer_ = 0;
   guint shutdown_timer_ = 0;

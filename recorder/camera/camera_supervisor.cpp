@@ -59,6 +59,7 @@ void CameraSupervisor::enter(CameraState next) {
 }
 
 void CameraSupervisor::start() {
+  last_tick_ = clock_.monotonic_now().time_since_epoch().count();  // fresh from the start, not from 1970
   watchdog_timer_ = run_after(timings_.tick, [this] {
     check_watchdog();
     return true;
@@ -136,7 +137,7 @@ void CameraSupervisor::fail(pipelines::FailureKind kind, const std::string& reas
 }
 
 void CameraSupervisor::check_watchdog() {
-  last_tick_ = clock_.monotonic_now();
+  last_tick_ = clock_.monotonic_now().time_since_epoch().count();
   if (!pipeline_ || (state_ != CameraState::Connecting && state_ != CameraState::Recording)) return;
   const MonotonicTime now = clock_.monotonic_now();
   const auto last = pipeline_->last_video_data();

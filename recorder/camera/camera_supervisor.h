@@ -2,6 +2,7 @@
 // Keeps one camera recording: connect, watch for stalls, back off after failures, reconnect.
 // Runs entirely on the thread of the default GLib main context; cameras share nothing mutable.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,8 +54,9 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   // The wall clock stepped (NTP/GPS correction): close the segment and start a new recording run, so
   // that footage is never stretched or squeezed across the step.
   void on_clock_step(std::chrono::milliseconds step);
-  // When this supervisor last ran its watchdog: for the service watchdog.
-  MonotonicTime last_progress() const { return last_tick_; }
+  // When this supervisor last ran its state machine (every `tick`, in every state from start() until
+  // Stopped): for the service watchdog, which asks from its own thread. A deadlocked one stops ticking.
+  MonotonicTime last_progress() const { return MonotonicTime(MonotonicTime::duration(last_tick_.load())); }
 
  private:
   void connect();
@@ -79,7 +81,7 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   guint watchdog_timer_ = 0;
   guint retry_timer_ = 0;
   std::function<void()> on_stopped_;
-  MonotonicTime last_tick_{};
+  std::atomic<MonotonicTime::rep> last_tick_{0};  // written on the loop's thread, read by the watchdog's
   std::filesystem::path open_segment_;          // the segment being written, and where it starts
   std::chrono::nanoseconds open_segment_start_{0};
   std::optional<WallTime> last_segment_at_;

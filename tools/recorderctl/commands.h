@@ -17,6 +17,7 @@ int check(const Arguments& args);
 int firewall_show(const Arguments& args);
 int firewall_apply(const Arguments& args);
 int firewall_check(const Arguments& args);
+int firewall_guard(const Arguments& args);  // check, and restore on drift
 int firewall_attempts(const Arguments& args);
 int export_clip(const Arguments& args);
 int verify(const Arguments& args);
@@ -24,6 +25,7 @@ int users_command(const Arguments& args);  // args after "users": add, remove, p
 int audit_verify(const Arguments& args);
 int audit_show(const Arguments& args);
 int tls_init(const Arguments& args);
+int status(const Arguments& args);  // the running recorder's health, from its status file
 
 // Loads the configuration FILE and returns its api: block; without one, throws recorder::Error saying
 // what the command needed it for ("a users file to manage").

@@ -13,14 +13,21 @@ int usage_error(const std::string& problem) {
   std::cerr << "usage:\n"
                "  recorderctl storage init --config FILE      give a new recording disk its identity\n"
                "  recorderctl check --config FILE [--repair]  compare catalog and files; exit 1 on findings\n"
+               "  recorderctl status --config FILE            the running recorder's health and why; exit 0 OK,\n"
+               "                                              1 DEGRADED or FAULT, 3 not running\n"
                "  recorderctl export --storage DIR --camera ID --from TIME --to TIME -o FILE\n"
                "            [--manifest FILE] [--key FILE] [--user NAME]\n"
                "                                              one MP4 of a camera's footage and its signed manifest,\n"
                "                                              offline (RFC 3339 times)\n"
                "  recorderctl verify CLIP MANIFEST [--public-key BASE64]  check a clip against its manifest\n"
                "  recorderctl firewall show --config FILE     print the camera-segment ruleset (input for nft -f)\n"
-               "  recorderctl firewall apply --config FILE    apply it (replaces only its own table)\n"
+               "  recorderctl firewall apply --config FILE [--listing FILE]\n"
+               "                                              apply it (replaces only its own table); save the\n"
+               "                                              kernel's listing of it for firewall guard\n"
                "  recorderctl firewall check --config FILE    compare it with the kernel's; exit 1 on a difference\n"
+               "  recorderctl firewall guard --config FILE --listing FILE\n"
+               "                                              restore the table if it differs from the listing\n"
+               "                                              saved by firewall apply --listing FILE\n"
                "  recorderctl firewall attempts --config FILE blocked attempts per camera, protocol, destination\n"
                "  recorderctl users add NAME --role ROLE --config FILE  a maintenance API user (viewer, exporter,\n"
                "                                              admin); the password is read from standard input\n"
@@ -71,6 +78,7 @@ int main(int argc, char** argv) {
     if (words[0] == "storage" && words.size() > 1 && words[1] == "init")
       return storage_init(Arguments(words.begin() + 2, words.end()));
     if (words[0] == "check") return check(Arguments(words.begin() + 1, words.end()));
+    if (words[0] == "status") return status(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "export") return export_clip(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "verify") return verify(Arguments(words.begin() + 1, words.end()));
     if (words[0] == "tls" && words.size() > 1 && words[1] == "init")
@@ -80,6 +88,7 @@ int main(int argc, char** argv) {
       if (words[1] == "show") return firewall_show(rest);
       if (words[1] == "apply") return firewall_apply(rest);
       if (words[1] == "check") return firewall_check(rest);
+      if (words[1] == "guard") return firewall_guard(rest);
       if (words[1] == "attempts") return firewall_attempts(rest);
     }
     if (words[0] == "users") return users_command(Arguments(words.begin() + 1, words.end()));
