@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Exports one hour of one 4 Mbit/s camera with `recorderctl export` and, side by side on the same segment
-# files, with `ffmpeg -f concat -c copy`, alternating the two; prints wall and CPU time of each and the
-# ratio. One minute is recorded for real from camsim, then laid out 60 times as an hour of segments
+# Exports one hour of one 4 Mbit/s camera with `recorderctl export`, through the running recorder's API
+# (GET /api/v1/cameras/cam/export.mp4, plain HTTP on loopback, curl) and, side by side on the same segment
+# files, with `ffmpeg -f concat -c copy`, alternating them; prints wall and CPU time of each and the
+# ratios. One minute is recorded for real from camsim, then laid out 60 times as an hour of segments
 # (files and catalog rows), so the run takes minutes, not an hour.
 #   bench/export_vs_ffmpeg.sh [MINUTES=60] [ROUNDS=3]
 set -euo pipefail
@@ -23,6 +24,11 @@ storage:
   segment_seconds: 60
 cameras:
   - {id: cam, url: "$url"}
+api:
+  listen: 127.0.0.1:18443
+  insecure_http: true
+  users_file: $work/users.yaml
+  signing_key: $work/api-signing.key
 YAML
 "$build/tools/recorderctl/recorderctl" storage init --config "$work/recorder.yaml" >/dev/null
 "$build/recorder/app/recorder" --config "$work/recorder.yaml" 2>/dev/null &
@@ -64,13 +70,34 @@ measure() {  # prints "wall cpu" in seconds for the command (cpu: user+sys of th
     for (i = 1; i <= 2; i++) { split(f[i], m, "m"); sub("s", "", m[2]); cpu += m[1] * 60 + m[2] }
     printf "%.2f %.2f\n", b - a, cpu }'
 }
+# The recorder again, now serving the API over the hour of footage (its camera is gone: it only backs off).
+port=18443
+echo "bench-password" | "$build/tools/recorderctl/recorderctl" users add bench --role exporter --config "$work/recorder.yaml" \
+  >/dev/null 2>&1 || true
+"$build/recorder/app/recorder" --config "$work/recorder.yaml" 2>"$work/recorder-api.log" &
+rec_pid=$!
+until grep -q "API listening" "$work/recorder-api.log" 2>/dev/null; do sleep 0.2; done
+recorder_cpu() {  # user+sys seconds of the recorder so far (/proc/PID/stat fields 14 and 15, in clock ticks)
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$rec_pid/stat"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
 for round in $(seq 1 "$rounds"); do
-  rm -f "$work/ours.mp4"* "$work/ffmpeg.mp4"
+  rm -f "$work/ours.mp4"* "$work/ffmpeg.mp4" "$work/api.mp4"
   ours=$(measure "$build/tools/recorderctl/recorderctl" export --storage "$work/storage" --camera cam --from "$from" \
     --to "$to" -o "$work/ours.mp4" --key "$work/signing.key")
   theirs=$(measure ffmpeg -v error -f concat -safe 0 -i "$work/concat.txt" -c copy "$work/ffmpeg.mp4")
-  echo "round $round: recorderctl export wall/cpu $ours s; ffmpeg concat wall/cpu $theirs s;" \
-       "ratio wall $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN {printf "%.2f", a / b}')," \
-       "cpu $(awk -v a="${ours##* }" -v b="${theirs##* }" 'BEGIN {printf "%.2f", a / b}')"
+  # A range one millisecond shorter each round: the API keeps a made export for resumed downloads, and
+  # each round must make its own.
+  api_to_ms=$(((start + minutes * duration) / 1000 - round))
+  api_to=$(date -u -d "@$((api_to_ms / 1000))" +%Y-%m-%dT%H:%M:%S).$(printf '%03d' $((api_to_ms % 1000)))Z
+  cpu_before=$(recorder_cpu)
+  api=$(measure curl -sf -u bench:bench-password -o "$work/api.mp4" \
+    "http://127.0.0.1:$port/api/v1/cameras/cam/export.mp4?from=$from&to=$api_to")
+  api_cpu=$(awk -v a="$cpu_before" -v b="$(recorder_cpu)" -v c="${api##* }" 'BEGIN {printf "%.2f", b - a + c}')
+  echo "round $round: recorderctl export wall/cpu $ours s; API export wall/cpu ${api%% *} $api_cpu s;" \
+       "ffmpeg concat wall/cpu $theirs s; ratio to ffmpeg: recorderctl wall $(ratio "${ours%% *}" "${theirs%% *}")," \
+       "cpu $(ratio "${ours##* }" "${theirs##* }"); API wall $(ratio "${api%% *}" "${theirs%% *}"), cpu $(ratio "$api_cpu" "${theirs##* }")"
 done
-echo "sizes: ours $(stat -c %s "$work/ours.mp4") bytes, ffmpeg $(stat -c %s "$work/ffmpeg.mp4") bytes"
+echo "sizes: ours $(stat -c %s "$work/ours.mp4") bytes, API $(stat -c %s "$work/api.mp4") bytes," \
+     "ffmpeg $(stat -c %s "$work/ffmpeg.mp4") bytes"
