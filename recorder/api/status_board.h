@@ -1,6 +1,7 @@
 #pragma once
 // What the API shows of the running recorder: a snapshot the daemon publishes from its event loop every
-// second, read by the API's threads. Nothing in the API reaches into cameras, catalog or firewall directly.
+// second, read by the API's threads. The API never reaches into cameras or the firewall; the catalog it
+// reaches only through the catalog writer's queue (CatalogWriter::ask), in order with the cameras' rows.
 
 #include <cstdint>
 #include <map>
