@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "pipelines/durable_file_sink.h"
+#include "pipelines/rtp_timestamper.h"
 #include "recorder/catalog/recovery.h"
 #include "recorder/api/api.h"
 #include "recorder/core/loop_timer.h"
@@ -35,6 +36,7 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock)
   storage_watch_ = std::make_unique<StorageWatch>(config_, catalog_, disk_, clock_);
 
   pipelines::register_durable_file_sink();
+  pipelines::register_rtp_timestamper();
   for (const auto& camera : config_.cameras)
     cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
 
