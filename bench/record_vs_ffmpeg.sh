@@ -28,6 +28,7 @@ hz=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/bench-record-XXXXXX)
 pids=()
 cleanup() {
+  set +e  # a failed kill (the process is gone already) must not end the clean-up half way
   [ ${#pids[@]} -gt 0 ] && kill -KILL "${pids[@]}" 2>/dev/null
   [ -n "${cam_pid:-}" ] && kill -TERM "$cam_pid" 2>/dev/null
   wait 2>/dev/null
@@ -38,9 +39,15 @@ fail() { echo "bench: $*" >&2; exit 1; }
 note() { [ -z "${BENCH_VERBOSE:-}" ] || echo "bench: ${SECONDS} s: $*" >&2; }
 
 # Each reads every process's file in one awk, so that sampling 75 ffmpeg processes costs one fork.
-ticks() { awk '{t += $14 + $15} END {print t + 0}' $(printf '/proc/%s/stat ' "$@") 2>/dev/null; }  # utime + stime
-rss_kib() { awk '$1 == "VmRSS:" {t += $2} END {print t + 0}' $(printf '/proc/%s/status ' "$@") 2>/dev/null; }
-pss_kib() { awk '$1 == "Pss:" {t += $2} END {print t + 0}' $(printf '/proc/%s/smaps_rollup ' "$@") 2>/dev/null; }
+# A process that has gone counts 0; the liveness check after the window says so.
+sum_field() {  # sum_field AWK-PROGRAM FILE...: prints the sum, 0 when no file could be read
+  local sum
+  sum=$(awk "$1"' END {print t + 0}' "${@:2}" 2>/dev/null || true)
+  echo "${sum:-0}"
+}
+ticks() { sum_field '{t += $14 + $15}' $(printf '/proc/%s/stat ' "$@"); }  # utime + stime
+rss_kib() { sum_field '$1 == "VmRSS:" {t += $2}' $(printf '/proc/%s/status ' "$@"); }
+pss_kib() { sum_field '$1 == "Pss:" {t += $2}' $(printf '/proc/%s/smaps_rollup ' "$@"); }
 # camsim prints "sent video frames F bytes B" on SIGUSR1
 sent() {
   local before after
