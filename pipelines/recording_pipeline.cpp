@@ -34,9 +34,12 @@ struct RecordingPipeline::Shared {
   std::map<guint, GstPad*> chain_inputs;  // stream number -> sink pad of its depayloader (owned ref)
   bool have_video = false;
   bool have_audio = false;
+  GstPad* first_chain_output = nullptr;  // src pad of the first stream's parser (owned ref)
+  bool first_chain_threaded = false;     // a queue now stands between it and the muxer
 
   ~Shared() {
     for (auto& [number, pad] : chain_inputs) gst_object_unref(pad);
+    if (first_chain_output != nullptr) gst_object_unref(first_chain_output);
   }
 };
 
@@ -136,6 +139,27 @@ GstPadProbeReturn on_file_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
+// Links a chain's last pad to its muxer pad, through a queue (a thread of its own) when asked.
+// The queue is bounded in time only, far beyond a GOP, so that it never blocks the source thread
+// while splitmuxsink collects a GOP of the other stream.
+void link_to_muxer(Shared& shared, GstPad* output, GstPad* mux_pad, bool own_thread) {
+  if (!own_thread) {
+    gst_pad_link(output, mux_pad);
+    return;
+  }
+  GstElement* queue = make("queue");
+  g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64(30 * GST_SECOND),
+               nullptr);
+  gst_bin_add(GST_BIN(shared.pipeline), queue);
+  GstPad* queue_input = gst_element_get_static_pad(queue, "sink");
+  GstPad* queue_output = gst_element_get_static_pad(queue, "src");
+  gst_pad_link(output, queue_input);
+  gst_pad_link(queue_output, mux_pad);
+  gst_object_unref(queue_input);
+  gst_object_unref(queue_output);
+  gst_element_sync_state_with_parent(queue);
+}
+
 // Builds depay -> parse for one stream, links it to a new splitmuxsink pad, returns the chain's input.
 GstPad* build_chain(const SharedRef& shared, const char* depay_name, const char* parse_name, bool video) {
   GstElement* depay = make(depay_name);
@@ -144,7 +168,20 @@ GstPad* build_chain(const SharedRef& shared, const char* depay_name, const char*
   gst_element_link(depay, parse);
   GstPad* mux_pad = gst_element_request_pad_simple(shared->splitmux, video ? "video" : "audio_%u");
   GstPad* parse_src = gst_element_get_static_pad(parse, "src");
-  gst_pad_link(parse_src, mux_pad);
+  // Over TCP all streams arrive on rtspsrc's one thread (no jitter buffer threads: rtp_timestamper.h),
+  // but splitmuxsink holds one stream back until the others catch up: with two streams, each needs a
+  // thread of its own between parser and muxer, or the thread waits for data only it can deliver.
+  const bool another_stream = shared->first_chain_output != nullptr;
+  const bool own_thread = shared->settings.use_tcp && another_stream;
+  link_to_muxer(*shared, parse_src, mux_pad, own_thread);
+  if (own_thread && !shared->first_chain_threaded) {
+    GstPad* first_mux_pad = gst_pad_get_peer(shared->first_chain_output);
+    gst_pad_unlink(shared->first_chain_output, first_mux_pad);
+    link_to_muxer(*shared, shared->first_chain_output, first_mux_pad, true);
+    gst_object_unref(first_mux_pad);
+    shared->first_chain_threaded = true;
+  }
+  if (!another_stream) shared->first_chain_output = GST_PAD(gst_object_ref(parse_src));
   if (video) {
     gst_pad_add_probe(parse_src, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                       on_video_data, hold(shared), release);
@@ -186,6 +223,19 @@ gboolean on_select_stream(GstElement*, guint number, GstCaps* caps, gpointer dat
   shared->log->debug("recording stream {} ({} {})", number, media, encoding);
   shared->chain_inputs[number] = input;
   return TRUE;
+}
+
+// Over TCP the camera's packets arrive whole and in order: stamp them in the source's thread instead of
+// queueing each one for a jitter buffer's thread (rtp_timestamper.h says why).
+// (A process that did not register it gets the ordinary jitter buffer.)
+GstElement* on_request_jitterbuffer(GstElement*, guint, gpointer) {
+  GstElement* stamper = gst_element_factory_make("rtptimestamper", nullptr);
+  return stamper != nullptr ? stamper : gst_element_factory_make("rtpjitterbuffer", nullptr);
+}
+
+void on_new_manager(GstElement*, GstElement* manager, gpointer) {
+  if (g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(manager)) != 0)
+    g_signal_connect(manager, "request-jitterbuffer", G_CALLBACK(on_request_jitterbuffer), nullptr);
 }
 
 // rtspsrc pads are named recv_rtp_src_<stream>_<ssrc>_<pt>: link each to the chain built for its stream.
@@ -308,6 +358,7 @@ void RecordingPipeline::start() {
   connect_shared(source, "select-stream", on_select_stream, shared_);
   connect_shared(source, "pad-added", on_pad_added, shared_);
   connect_shared(source, "no-more-pads", on_no_more_pads, shared_);
+  if (s.use_tcp) g_signal_connect(source, "new-manager", G_CALLBACK(on_new_manager), nullptr);
   connect_shared(shared_->splitmux, "format-location-full", on_format_location, shared_);
 
   GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));

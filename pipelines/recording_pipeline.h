@@ -1,6 +1,7 @@
 #pragma once
 // One camera's GStreamer pipeline: rtspsrc -> depay -> parse -> splitmuxsink(mp4mux fragmented ->
-// durablefilesink). No decoding. Owned by that camera's supervisor; one instance per connection attempt.
+// durablefilesink). No decoding. Over TCP, rtspsrc's RTP manager gets an rtptimestamper in place of
+// its jitter buffer (rtp_timestamper.h). Owned by that camera's supervisor; one instance per connection attempt.
 
 #include <atomic>
 #include <chrono>

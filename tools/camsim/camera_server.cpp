@@ -12,6 +12,7 @@ struct LoopPlayer {
   std::size_t next = 0;
   guint64 loops_done = 0;
   GstClockTime base = GST_CLOCK_TIME_NONE;  // running time at which the first unit was due
+  SentCounters* sent = nullptr;             // null for audio
 };
 
 // appsrc asks for data: hand it the next unit once it is due, so the stream runs in real time.
@@ -37,15 +38,20 @@ void on_need_data(GstAppSrc* source, guint, gpointer data) {
     player->next = 0;
     ++player->loops_done;
   }
+  if (player->sent != nullptr) {
+    player->sent->video_frames.fetch_add(1, std::memory_order_relaxed);
+    player->sent->video_bytes.fetch_add(gst_buffer_get_size(buffer), std::memory_order_relaxed);
+  }
   gst_app_src_push_buffer(source, buffer);
 }
 
-void attach_player(GstElement* bin, const char* name, const EncodedLoop& loop) {
+void attach_player(GstElement* bin, const char* name, const EncodedLoop& loop, SentCounters* sent) {
   GstElement* source = gst_bin_get_by_name(GST_BIN(bin), name);
   if (source == nullptr) return;
   g_object_set(source, "caps", loop.caps, "format", GST_FORMAT_TIME, "is-live", TRUE, "max-buffers", guint64(2),
                nullptr);
   auto* player = new LoopPlayer{&loop};
+  player->sent = sent;
   g_signal_connect_data(source, "need-data", G_CALLBACK(on_need_data), player,
                         [](gpointer p, GClosure*) { delete static_cast<LoopPlayer*>(p); }, GConnectFlags(0));
   gst_object_unref(source);
@@ -54,13 +60,14 @@ void attach_player(GstElement* bin, const char* name, const EncodedLoop& loop) {
 struct MediaLoops {
   const EncodedLoop* video;
   const EncodedLoop* audio;
+  SentCounters* sent;
 };
 
 void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer data) {
   auto* loops = static_cast<MediaLoops*>(data);
   GstElement* bin = gst_rtsp_media_get_element(media);
-  attach_player(bin, "video", *loops->video);
-  if (loops->audio) attach_player(bin, "audio", *loops->audio);
+  attach_player(bin, "video", *loops->video, loops->sent);
+  if (loops->audio) attach_player(bin, "audio", *loops->audio, nullptr);
   gst_object_unref(bin);
 }
 
@@ -104,7 +111,7 @@ int CameraServer::start() {
       gst_rtsp_media_factory_add_role(factory, "camera-user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN,
                                       TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
     }
-    g_signal_connect_data(factory, "media-configure", G_CALLBACK(on_media_configure), new MediaLoops{&video_, audio_},
+    g_signal_connect_data(factory, "media-configure", G_CALLBACK(on_media_configure), new MediaLoops{&video_, audio_, &sent_},
                           [](gpointer p, GClosure*) { delete static_cast<MediaLoops*>(p); }, GConnectFlags(0));
     gst_rtsp_mount_points_add_factory(mounts, ("/cam/" + std::to_string(i)).c_str(), factory);
   }

@@ -2,6 +2,8 @@
 // The simulated camera fleet: one RTSP server, N mount points /cam/<i>, each replaying the shared
 // encoded loops in real time with advancing time stamps.
 
+#include <atomic>
+#include <cstdint>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <string>
 
@@ -17,6 +19,13 @@ struct ServerOptions {
   std::string password;
 };
 
+// What the fleet has handed to its video payloaders since start-up, all cameras together: the
+// benchmark's reference for what a recorder should have received (access units, without RTP headers).
+struct SentCounters {
+  std::atomic<std::uint64_t> video_frames{0};
+  std::atomic<std::uint64_t> video_bytes{0};
+};
+
 class CameraServer {
  public:
   // The loops must outlive the server; `audio` may be null.
@@ -25,6 +34,7 @@ class CameraServer {
   // Starts listening on the default main context; returns the bound port. Throws when it cannot bind.
   int start();
   std::string url(int camera_index) const;
+  const SentCounters& sent() const { return sent_; }
 
  private:
   ServerOptions options_;
@@ -32,6 +42,7 @@ class CameraServer {
   const EncodedLoop* audio_;
   GstRTSPServer* server_ = nullptr;
   int port_ = 0;
+  SentCounters sent_;
 };
 
 }  // namespace camsim

@@ -3,7 +3,8 @@
 //          [--gop-seconds S] [--audio] [--user U --password P] [--address A]
 //          [--phone-home LIST [--cloud-address A] [--recorder-address A] [--maintenance-port P]
 //           [--phone-home-interval S] [--interface IF]]
-// Each distinct stream is encoded once at start-up; serving costs no encoding. --phone-home makes the cameras
+// Each distinct stream is encoded once at start-up; serving costs no encoding. On SIGUSR1 it prints
+// "sent video frames F bytes B": what all cameras have handed to their payloaders so far (for bench/). --phone-home makes the cameras
 // also send what real vendors' cameras send (phone_home.h), for the firewall tests.
 
 #include <cstdio>
@@ -131,6 +132,15 @@ int main(int argc, char** argv) {
   };
   g_unix_signal_add(SIGINT, quit, loop);
   g_unix_signal_add(SIGTERM, quit, loop);
+  g_unix_signal_add(
+      SIGUSR1,
+      [](gpointer server) -> gboolean {
+        const camsim::SentCounters& sent = static_cast<camsim::CameraServer*>(server)->sent();
+        std::cout << "sent video frames " << sent.video_frames.load() << " bytes " << sent.video_bytes.load()
+                  << std::endl;
+        return G_SOURCE_CONTINUE;
+      },
+      &cameras);
   g_main_loop_run(loop);
   g_main_loop_unref(loop);
   return 0;
