@@ -1,5 +1,6 @@
 #include "recorder/api/api.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
@@ -75,12 +76,23 @@ std::string describe(const Request& request, const RequestTarget& target) {
 Api::Api(ApiContext context)
     : context_(std::move(context)),
       gatekeeper_(context_.config.api->users_file, std::chrono::seconds(context_.config.api->token_seconds)),
-      shelf_(context_.config.storage.path / ".exports", std::chrono::minutes(15)) {}
+      shelf_(context_.config.storage.path / ".exports", std::chrono::minutes(15)),
+      cameras_(std::make_shared<const std::vector<config::CameraConfig>>(context_.config.cameras)) {}
 
-const config::CameraConfig* Api::camera(const std::string& id) const {
-  for (const auto& camera : context_.config.cameras)
-    if (camera.id == id) return &camera;
-  return nullptr;
+void Api::set_cameras(std::vector<config::CameraConfig> cameras) {
+  auto list = std::make_shared<const std::vector<config::CameraConfig>>(std::move(cameras));
+  std::lock_guard lock(cameras_mutex_);
+  cameras_ = std::move(list);
+}
+
+std::shared_ptr<const std::vector<config::CameraConfig>> Api::current_cameras() const {
+  std::lock_guard lock(cameras_mutex_);
+  return cameras_;
+}
+
+bool Api::has_camera(const std::string& id) const {
+  const auto cameras = current_cameras();
+  return std::any_of(cameras->begin(), cameras->end(), [&](const config::CameraConfig& camera) { return camera.id == id; });
 }
 
 void Api::audit(const std::string& user, const std::string& remote, const std::string& action, const std::string& detail) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "recorder/api/export_shelf.h"
 #include "recorder/api/gatekeeper.h"
@@ -35,6 +36,9 @@ class Api {
   Reply handle(const Request& request, const std::string& remote);
   // Users in the users file (the daemon warns when there are none: nobody could log in).
   std::size_t user_count() { return gatekeeper_.user_count(); }
+  // The cameras the recorder now records (after a reload on SIGHUP); requests already running keep
+  // the list they started with.
+  void set_cameras(std::vector<config::CameraConfig> cameras);
 
   // One request as the endpoints see it: who asks, from where, what.
   struct Call {
@@ -61,12 +65,15 @@ class Api {
   std::shared_ptr<const PreparedExport> prepare_export(const std::vector<std::string>& cameras, catalog::Micros from_us,
                                                        catalog::Micros to_us, const std::string& user, bool archive);
   void audit(const std::string& user, const std::string& remote, const std::string& action, const std::string& detail);
-  const config::CameraConfig* camera(const std::string& id) const;
+  std::shared_ptr<const std::vector<config::CameraConfig>> current_cameras() const;
+  bool has_camera(const std::string& id) const;
 
-  ApiContext context_;
+  ApiContext context_;  // its config.cameras is the list at start; current_cameras() is the live one
   Gatekeeper gatekeeper_;
   ExportShelf shelf_;
   std::atomic<std::uint64_t> exports_{0};
+  mutable std::mutex cameras_mutex_;
+  std::shared_ptr<const std::vector<config::CameraConfig>> cameras_;
 };
 
 }  // namespace recorder::api

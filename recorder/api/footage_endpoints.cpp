@@ -44,8 +44,9 @@ std::string export_detail(const std::vector<std::string>& cameras, catalog::Micr
 }  // namespace
 
 Reply Api::cameras(const Call& call) {
+  const auto cameras_now = current_cameras();
   std::vector<std::string> ids;
-  for (const auto& camera : context_.config.cameras) ids.push_back(camera.id);
+  for (const auto& camera : *cameras_now) ids.push_back(camera.id);
   const auto last_ends = context_.catalog->ask<std::map<std::string, std::optional<catalog::Micros>>>([ids](catalog::Catalog& catalog) {
     std::map<std::string, std::optional<catalog::Micros>> ends;
     for (const auto& id : ids) ends[id] = catalog.last_segment_end(id);
@@ -53,7 +54,7 @@ Reply Api::cameras(const Call& call) {
   }).get();
   const auto status = context_.board->current();
   json::array list;
-  for (const auto& camera : context_.config.cameras) {
+  for (const auto& camera : *cameras_now) {
     std::string state = "starting";
     for (const auto& seen : status->cameras)
       if (seen.id == camera.id) state = seen.state;
@@ -68,7 +69,7 @@ Reply Api::cameras(const Call& call) {
 }
 
 Reply Api::recordings(const Call& call, const std::string& id) {
-  if (!camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
+  if (!has_camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
   const auto range = query_range(call.target, context_.clock->wall_now(), listing_default_span, listing_max_span);
   const auto spans = context_.catalog->ask<std::vector<catalog::Catalog::Span>>([id, range](catalog::Catalog& catalog) {
     return catalog.spans(id, range.from_us, range.to_us);
@@ -133,7 +134,7 @@ std::shared_ptr<const PreparedExport> Api::prepare_export(const std::vector<std:
 }
 
 Reply Api::camera_export(const Call& call, const std::string& id, bool manifest_only) {
-  if (!camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
+  if (!has_camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
   const auto max_span = std::chrono::minutes(context_.config.api->max_export_minutes);
   const auto range = query_range(call.target, context_.clock->wall_now(), std::nullopt, max_span);
   const auto prepared = prepare_export({id}, range.from_us, range.to_us, call.who.user, false);
@@ -157,7 +158,7 @@ Reply Api::incident_export(const Call& call) {
   const auto body = json_body(call.request);
   const auto cameras = string_list_field(body, "cameras", max_cameras_per_export);
   for (const auto& id : cameras)
-    if (!camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
+    if (!has_camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
   const auto range = body_range(body, std::chrono::minutes(context_.config.api->max_export_minutes));
   const auto prepared = prepare_export(cameras, range.from_us, range.to_us, call.who.user, true);
   audit(call.who.user, call.remote, "export", export_detail(cameras, range.from_us, range.to_us, call.request));

@@ -43,9 +43,9 @@ Reply Api::incidents(const Call& call) {
 Reply Api::protect(const Call& call) {
   const auto body = json_body(call.request);
   catalog::Incident incident;
-  incident.cameras = string_list_field(body, "cameras", context_.config.cameras.size());
+  incident.cameras = string_list_field(body, "cameras", current_cameras()->size());
   for (const auto& id : incident.cameras)
-    if (!camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
+    if (!has_camera(id)) throw Error(ErrorKind::NotFound, "unknown camera '" + id.substr(0, 64) + "'");
   const auto range = body_range(body, max_protected_span);
   incident.start_us = range.from_us;
   incident.end_us = range.to_us;

@@ -1,5 +1,6 @@
 // recorder: the onboard video recorder daemon.
-//   recorder --config FILE                 record every configured camera until SIGINT/SIGTERM
+//   recorder --config FILE                 record every configured camera until SIGINT/SIGTERM;
+//                                          SIGHUP re-reads FILE and applies its camera changes
 //   recorder --config FILE --check-config  validate the configuration and exit (non-zero if invalid)
 
 #include <cstring>
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
   recorder::SystemClock clock;
   std::unique_ptr<recorder::app::RecorderDaemon> daemon;
   try {
-    daemon = std::make_unique<recorder::app::RecorderDaemon>(std::move(config), clock);
+    daemon = std::make_unique<recorder::app::RecorderDaemon>(
+        std::move(config), clock, std::make_shared<recorder::app::SystemdNotifier>(), config_file);
   } catch (const recorder::Error& e) {
     recorder::component_logger("recorder")->critical("cannot start: {}", e.what());
     return 1;

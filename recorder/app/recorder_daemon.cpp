@@ -22,8 +22,13 @@
 
 namespace recorder::app {
 
-RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock, std::shared_ptr<ServiceNotifier> notifier)
-    : config_(std::move(config)), clock_(clock), log_(component_logger("recorder")), notifier_(std::move(notifier)) {
+RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock, std::shared_ptr<ServiceNotifier> notifier,
+                               std::filesystem::path config_file)
+    : config_(std::move(config)),
+      config_file_(std::move(config_file)),
+      clock_(clock),
+      log_(component_logger("recorder")),
+      notifier_(std::move(notifier)) {
   const auto& storage = config_.storage.path;
   const std::string storage_id = catalog::read_storage_id(storage);  // S1: never record onto an unmounted disk
   storage_lock_ = std::make_unique<catalog::StorageLock>(storage);
@@ -74,6 +79,7 @@ void RecorderDaemon::release_components() {
   api_server_.reset();  // no request may reach a component that is going away
   api_.reset();
   cameras_.clear();
+  retiring_.clear();
   storage_watch_.reset();
   drop_monitor_.reset();  // hands its last counts to the catalog
   firewall_.reset();      // the table stays in the kernel: cameras stay isolated while we are down
@@ -240,6 +246,10 @@ int RecorderDaemon::run() {
   };
   const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
   const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
+  const guint sighup = g_unix_signal_add(SIGHUP, [](gpointer self) -> gboolean {
+    static_cast<RecorderDaemon*>(self)->reload();
+    return G_SOURCE_CONTINUE;
+  }, this);
 
   log_->info("recording {} camera(s) into {} ({} s segments)", cameras_.size(), config_.storage.path.string(),
              config_.storage.segment_seconds);
@@ -257,6 +267,8 @@ int RecorderDaemon::run() {
     return true;
   });
   status_timer_ = run_after(std::chrono::seconds(1), [this] {
+    // Cameras a reload stopped go here, outside their own callbacks.
+    std::erase_if(retiring_, [](const auto& camera) { return camera->state() == camera::CameraState::Stopped; });
     publish_status();
     return true;
   });
@@ -272,6 +284,7 @@ int RecorderDaemon::run() {
   if (shutdown_timer_ != 0) g_source_remove(shutdown_timer_);
   g_source_remove(sigterm);
   g_source_remove(sigint);
+  g_source_remove(sighup);
   release_components();
   log_->info("stopped");
   return 0;
@@ -285,7 +298,15 @@ void RecorderDaemon::begin_shutdown(const char* why) {
   notifier_->notify("STOPPING=1");
   log_health();
   log_->info("{}: finalising open segments", why);
-  cameras_running_ = cameras_.size();
+  // A replacement that a reload has not started yet has nothing to finalise: its predecessor, still
+  // retiring, has, and is waited for with the others.
+  auto started = [](const auto& camera) { return camera->state() != camera::CameraState::Stopped; };
+  cameras_running_ = std::count_if(cameras_.begin(), cameras_.end(), started) +
+                     std::count_if(retiring_.begin(), retiring_.end(), started);
+  if (cameras_running_ == 0) {
+    finish_shutdown();
+    return;
+  }
   // A camera that cannot finalise in time (stuck network) must not hold the others' exit.
   shutdown_timer_ = run_after(shutdown_finalise_budget, [this] {
     shutdown_timer_ = 0;
@@ -293,11 +314,13 @@ void RecorderDaemon::begin_shutdown(const char* why) {
     finish_shutdown();
     return false;
   });
-  for (auto& camera : cameras_) {
-    camera->stop([this] {
-      if (--cameras_running_ == 0) finish_shutdown();
-    });
-  }
+  // Retiring cameras are already stopping; their callbacks count them down (see retire()).
+  for (auto& camera : cameras_)
+    if (started(camera)) camera->stop([this] { camera_stopped_in_shutdown(); });
+}
+
+void RecorderDaemon::camera_stopped_in_shutdown() {
+  if (cameras_running_ > 0 && --cameras_running_ == 0) finish_shutdown();
 }
 
 void RecorderDaemon::finish_shutdown() { g_main_loop_quit(loop_); }

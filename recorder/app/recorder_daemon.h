@@ -1,9 +1,11 @@
 #pragma once
-// The running recorder: one supervisor per configured camera on one GLib main loop, and an orderly
-// shutdown on SIGINT/SIGTERM that finalises every open segment.
+// The running recorder: one supervisor per configured camera on one GLib main loop, an orderly
+// shutdown on SIGINT/SIGTERM that finalises every open segment, and SIGHUP re-reading the cameras.
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -30,13 +32,17 @@ class RecorderDaemon {
   // Checks the storage (identity, lock), opens the catalog and recovers it. Throws recorder::Error
   // saying why the recorder cannot start (no mounted disk, another recorder running, ...).
   // `notifier`: where readiness, watchdog pings and STATUS= go (systemd's notify socket by default).
+  // `config_file`: where `config` came from, re-read on SIGHUP (empty: SIGHUP is ignored).
   RecorderDaemon(config::Config config, const Clock& clock,
-                 std::shared_ptr<ServiceNotifier> notifier = std::make_shared<SystemdNotifier>());
+                 std::shared_ptr<ServiceNotifier> notifier = std::make_shared<SystemdNotifier>(),
+                 std::filesystem::path config_file = {});
   ~RecorderDaemon();
   // Records until SIGINT or SIGTERM (or stop()); returns the process exit code.
   int run();
   // Asks a running daemon to stop as on SIGTERM (from the loop's thread, e.g. a test's timer).
   void stop() { begin_shutdown("stop requested"); }
+  // Re-reads the configuration file as on SIGHUP and applies its camera changes (from the loop's thread).
+  void reload();
   catalog::CatalogWriter& catalog() { return *catalog_; }
   StorageHealth storage_health() const { return storage_watch_->health(); }
   // Per camera: state, when its footage last reached the disk, why it is down if it is, what it recorded.
@@ -58,6 +64,12 @@ class RecorderDaemon {
 
  private:
   void begin_shutdown(const char* why);
+  void camera_stopped_in_shutdown();
+  // Stops `supervisor` (finalising its segment) and keeps it until it has; then runs `then` unless the
+  // recorder is shutting down by then.
+  void retire(std::unique_ptr<camera::CameraSupervisor> supervisor, std::function<void()> then = {});
+  // Starts the camera `id` of cameras_ if it is a replacement still waiting for its predecessor.
+  void start_waiting(const std::string& id);
   void finish_shutdown();
   void check_wall_clock();
   void log_health();
@@ -70,6 +82,7 @@ class RecorderDaemon {
   void serve_service_manager(std::stop_token stop);
 
   config::Config config_;
+  std::filesystem::path config_file_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<catalog::StorageLock> storage_lock_;
@@ -96,7 +109,9 @@ class RecorderDaemon {
   ClockStepDetector clock_steps_{std::chrono::seconds(2)};
   guint clock_timer_ = 0;
   guint shutdown_timer_ = 0;
-  std::vector<std::unique_ptr<camera::CameraSupervisor>> cameras_;
+  std::vector<std::unique_ptr<camera::CameraSupervisor>> cameras_;  // one per config_.cameras, same order
+  // Cameras removed or replaced by a reload, finalising their last segment; dropped once Stopped.
+  std::vector<std::unique_ptr<camera::CameraSupervisor>> retiring_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;
   std::size_t cameras_running_ = 0;

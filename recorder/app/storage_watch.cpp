@@ -37,6 +37,13 @@ void StorageWatch::start() {
   });
 }
 
+void StorageWatch::update_quotas(const config::Config& config) {
+  // Queued behind any pass in progress: a pass never sees half the quotas.
+  writer_->post([retention = retention_, quotas = quotas_of(config)](catalog::Catalog&) mutable {
+    retention->set_camera_quotas(std::move(quotas));
+  });
+}
+
 StorageHealth StorageWatch::health() const {
   std::lock_guard lock(state_->mutex);
   return state_->health;

@@ -28,6 +28,8 @@ class StorageWatch {
   // Runs one pass now and then every check_seconds on the default main context.
   void start();
   StorageHealth health() const;
+  // Takes the cameras' quotas (max_bytes) from a reloaded configuration, from the next pass on.
+  void update_quotas(const config::Config& config);
 
  private:
   void schedule_pass();

@@ -42,7 +42,10 @@ CameraSupervisor::CameraSupervisor(config::CameraConfig camera, const config::St
       clock_(clock),
       catalog_(std::move(catalog)),
       timings_(timings),
-      log_(component_logger("camera " + camera_.id)) {}
+      log_(component_logger("camera " + camera_.id)),
+      // A replacement made by a reload waits for its predecessor to finalise before start(): the
+      // service watchdog must not take that second for a stall.
+      last_tick_(clock_.monotonic_now().time_since_epoch().count()) {}
 
 CameraSupervisor::~CameraSupervisor() { cancel_timers(); }
 

@@ -20,6 +20,7 @@ class Secret {
   explicit Secret(std::string value) : value_(std::move(value)) {}
   const std::string& reveal() const { return value_; }
   bool empty() const { return value_.empty(); }
+  bool operator==(const Secret&) const = default;  // a reload compares configurations; never printed
 
  private:
   std::string value_;
@@ -35,6 +36,7 @@ struct CameraConfig {
   std::optional<int> car;          // which car of the train (documentation, API listing)
   std::string position;            // where in the car, e.g. "door 1A"
   std::optional<std::uint64_t> max_bytes;  // quota: oldest footage of this camera goes beyond it
+  bool operator==(const CameraConfig&) const = default;
 };
 
 // How long footage is kept and how much room it may take (storage.retention).
@@ -44,6 +46,7 @@ struct RetentionConfig {
   std::uint64_t min_free_bytes = 0;    // ... or in bytes; the larger floor applies
   int max_protected_percent = 25;      // protecting beyond this share of the disk is refused
   int check_seconds = 10;              // how often retention looks at the disk
+  bool operator==(const RetentionConfig&) const = default;
 };
 
 // The free space retention keeps on a disk of `capacity` bytes: the larger of the two floors.
@@ -54,6 +57,7 @@ struct StorageConfig {
   std::filesystem::path path;
   int segment_seconds = 60;
   RetentionConfig retention;
+  bool operator==(const StorageConfig&) const = default;
 };
 
 // The camera segment and what the recorder's firewall lets through (network:, docs/firewall.md).
@@ -65,12 +69,14 @@ struct NetworkConfig {
   bool serve_dhcp = false;                      // cameras may ask the recorder for an address (UDP 67)
   int log_group = 5;                            // nflog group of dropped packets, read by the monitor
   int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
+  bool operator==(const NetworkConfig&) const = default;
 };
 
 // The maintenance API's HTTPS certificate and key (api.tls), PEM files; `recorderctl tls init` makes them.
 struct TlsConfig {
   std::filesystem::path cert;
   std::filesystem::path key;
+  bool operator==(const TlsConfig&) const = default;
 };
 
 // The maintenance API (api:). HTTPS unless `insecure_http: true` asks for plain HTTP (tests, a bench).
@@ -84,6 +90,7 @@ struct ApiConfig {
   std::filesystem::path signing_key = "/var/lib/onboard-recorder/signing.key";  // Ed25519, for manifests
   int token_seconds = 3600;         // how long a login's bearer token is valid
   int max_export_minutes = 240;     // longer export ranges are refused
+  bool operator==(const ApiConfig&) const = default;
 };
 
 struct Config {
@@ -92,6 +99,7 @@ struct Config {
   std::vector<CameraConfig> cameras;
   std::optional<NetworkConfig> network;  // absent: no firewall is applied
   std::string log_level = "info";
+  bool operator==(const Config&) const = default;
 };
 
 // A configuration problem, with the file, line and key that caused it in the message.

@@ -28,6 +28,8 @@ class Retention {
   Retention(const config::StorageConfig& storage, std::map<std::string, std::uint64_t> camera_quotas,
             const DiskSpaceSource& disk);
   RetentionOutcome run(catalog::Catalog& catalog, catalog::Micros now);
+  // Cameras' quotas after a reload; call it on the thread that runs passes (the catalog writer's).
+  void set_camera_quotas(std::map<std::string, std::uint64_t> camera_quotas) { quotas_ = std::move(camera_quotas); }
 
  private:
   int delete_by_age(catalog::Catalog& catalog, catalog::Micros now);
