@@ -101,6 +101,15 @@ void Api::audit(const std::string& user, const std::string& remote, const std::s
   context_.catalog->ask<catalog::AuditEntry>([=](catalog::Catalog& catalog) { return catalog.append_audit(at, user, remote, action, detail); }).get();
 }
 
+Response Api::refuse(const Refusal& refusal, const char* action, const Request& request, const RequestTarget& target,
+                     const std::string& remote) {
+  audit(refusal.claimed_user, remote, action,
+        fmt::format("{}: {} {}", describe(request, target), static_cast<int>(refusal.status), refusal.message));
+  auto response = json_error(refusal.status, request, refusal.message);
+  if (refusal.retry_after) response.set(http::field::retry_after, std::to_string(refusal.retry_after->count()));
+  return response;
+}
+
 Reply Api::handle(const Request& request, const std::string& remote) {
   const auto target = parse_target(request.target());
   if (!target) return json_error(http::status::bad_request, request, "malformed request target");
@@ -125,19 +134,17 @@ Reply Api::handle(const Request& request, const std::string& remote) {
 
   const auto admission = gatekeeper_.admit(request, remote, context_.clock->wall_now());
   if (admission.refusal) {
-    const auto& refusal = *admission.refusal;
-    audit(refusal.claimed_user, remote, "refused", fmt::format("{}: {} {}", describe(request, *target),
-                                                               static_cast<int>(refusal.status), refusal.message));
-    auto response = json_error(refusal.status, request, refusal.message);
-    if (refusal.status == http::status::unauthorized) response.set(http::field::www_authenticate, "Basic realm=\"onboard-recorder\"");
-    if (refusal.retry_after) response.set(http::field::retry_after, std::to_string(refusal.retry_after->count()));
+    auto response = refuse(*admission.refusal, "refused", request, *target, remote);
+    if (response.result() == http::status::unauthorized)
+      response.set(http::field::www_authenticate, "Basic realm=\"onboard-recorder\"");
     return response;
   }
   const Identity& who = *admission.identity;
   if (!role_allows(who.role, found->needs)) {
-    const std::string message = fmt::format("role {} may not do this; it needs {}", role_name(who.role), role_name(found->needs));
-    audit(who.user, remote, "refused", fmt::format("{}: 403 {}", describe(request, *target), message));
-    return json_error(http::status::forbidden, request, message);
+    return refuse({http::status::forbidden,
+                   fmt::format("role {} may not do this; it needs {}", role_name(who.role), role_name(found->needs)),
+                   who.user, std::nullopt},
+                  "refused", request, *target, remote);
   }
   const Call call{request, *target, who, remote};
   try {
@@ -159,9 +166,7 @@ Reply Api::handle(const Request& request, const std::string& remote) {
     }
   } catch (const Error& e) {
     // A request the recorder cannot serve as asked is refused, and the refusal is recorded like any other.
-    const auto status = status_for(e.kind());
-    audit(who.user, remote, "refused", fmt::format("{}: {} {}", describe(request, *target), static_cast<int>(status), e.what()));
-    return json_error(status, request, e.what());
+    return refuse({status_for(e.kind()), e.what(), who.user, std::nullopt}, "refused", request, *target, remote);
   }
   return json_error(http::status::internal_server_error, request, "unhandled endpoint");
 }
@@ -178,14 +183,7 @@ Reply Api::login(const Request& request, const RequestTarget& target, const std:
   }
   const auto now = context_.clock->wall_now();
   const auto admission = gatekeeper_.login(user, password, remote, now);
-  if (admission.refusal) {
-    const auto& refusal = *admission.refusal;
-    audit(refusal.claimed_user, remote, "login-failed", fmt::format("{}: {} {}", describe(request, target),
-                                                                    static_cast<int>(refusal.status), refusal.message));
-    auto response = json_error(refusal.status, request, refusal.message);
-    if (refusal.retry_after) response.set(http::field::retry_after, std::to_string(refusal.retry_after->count()));
-    return response;
-  }
+  if (admission.refusal) return refuse(*admission.refusal, "login-failed", request, target, remote);
   const auto token = gatekeeper_.issue_token(*admission.identity, now);
   audit(admission.identity->user, remote, "login", std::string("role ") + role_name(admission.identity->role));
   return json_reply(http::status::ok, request,

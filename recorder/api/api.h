@@ -65,6 +65,10 @@ class Api {
   std::shared_ptr<const PreparedExport> prepare_export(const std::vector<std::string>& cameras, catalog::Micros from_us,
                                                        catalog::Micros to_us, const std::string& user, bool archive);
   void audit(const std::string& user, const std::string& remote, const std::string& action, const std::string& detail);
+  // Records a refused request in the audit log (as `action`, with its status and message) and answers it
+  // with a JSON error (and Retry-After when the refusal has one).
+  Response refuse(const Refusal& refusal, const char* action, const Request& request, const RequestTarget& target,
+                  const std::string& remote);
   std::shared_ptr<const std::vector<config::CameraConfig>> current_cameras() const;
   bool has_camera(const std::string& id) const;
 

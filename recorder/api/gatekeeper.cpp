@@ -37,7 +37,7 @@ Admission Gatekeeper::login(const std::string& user, const std::string& password
                    user, wait);
   if (auto identity = users_.authenticate(user, password)) {
     throttle_.succeeded(remote);
-    return Admission{std::move(identity), std::nullopt, true};
+    return Admission{std::move(identity), std::nullopt};
   }
   ++failed_logins_;
   if (throttle_.failed(remote, now))
@@ -54,7 +54,7 @@ Admission Gatekeeper::admit(const Request& request, const std::string& remote, W
       const auto role = users_.current_role(identity->user);
       if (!role) return refused(http::status::unauthorized, "the token's user no longer exists", identity->user);
       identity->role = *role;
-      return Admission{std::move(identity), std::nullopt, false};
+      return Admission{std::move(identity), std::nullopt};
     }
     return refused(http::status::unauthorized, "the token is unknown or expired: log in again");
   }

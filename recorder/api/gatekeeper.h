@@ -16,16 +16,15 @@
 namespace recorder::api {
 
 struct Refusal {
-  boost::beast::http::status status;  // 401 or 429
+  boost::beast::http::status status;  // 401 or 429 from the gatekeeper; the API also refuses with 403, 4xx
   std::string message;                // for the client: what to do, never which part was wrong
-  std::string claimed_user;           // the name given, for the audit log ("-" if none)
+  std::string claimed_user;           // the name given (or known), for the audit log ("-" if none)
   std::optional<std::chrono::seconds> retry_after;
 };
 
 struct Admission {
   std::optional<Identity> identity;  // set when admitted
   std::optional<Refusal> refusal;    // set otherwise
-  bool new_login = false;            // credentials (not a token) were checked: the caller audits a login
 };
 
 class Gatekeeper {
