@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 #include <stdexcept>
 
 #include "recorder/catalog/segment_layout.h"
+#include "tests/support/media_probe.h"
 
 namespace test_support {
 
@@ -102,6 +104,19 @@ std::vector<SegmentFile> segments_of(const std::filesystem::path& storage, const
 
 double seconds_between(recorder::WallTime from, recorder::WallTime to) {
   return std::chrono::duration<double>(to - from).count();
+}
+
+void expect_contiguous(const std::vector<SegmentFile>& segments, recorder::WallTime stopped_at) {
+  ASSERT_FALSE(segments.empty());
+  double total = 0;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const double seconds = probe_media(segments[i].path).video_seconds;
+    if (i + 1 < segments.size()) {
+      EXPECT_NEAR(seconds_between(segments[i].start, segments[i + 1].start), seconds, 0.5) << segments[i].path;
+    }
+    total += seconds;
+  }
+  EXPECT_NEAR(total, seconds_between(segments.front().start, stopped_at), 1.0);
 }
 
 }  // namespace test_support

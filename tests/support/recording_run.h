@@ -96,4 +96,9 @@ std::vector<SegmentFile> segments_of(const std::filesystem::path& storage, const
 
 double seconds_between(recorder::WallTime from, recorder::WallTime to);
 
+// Expects one camera's segments to follow each other without a gap (each next one starts where the last
+// ended, within 0.5 s of arrival jitter) and to add up to the run from the first start to `stopped_at`
+// (within 1 s).
+void expect_contiguous(const std::vector<SegmentFile>& segments, recorder::WallTime stopped_at);
+
 }  // namespace test_support
