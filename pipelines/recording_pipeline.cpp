@@ -168,7 +168,7 @@ GstPad* build_chain(const SharedRef& shared, const char* depay_name, const char*
   gst_element_link(depay, parse);
   GstPad* mux_pad = gst_element_request_pad_simple(shared->splitmux, video ? "video" : "audio_%u");
   GstPad* parse_src = gst_element_get_static_pad(parse, "src");
-  // Over TCP all streams arrive on rtspsrc's one thread (no jitter buffer threads: rtp_timestamper.h),
+  // Over TCP all streams arrive on the source's one thread (rtsp_tcp_source.h),
   // but splitmuxsink holds one stream back until the others catch up: with two streams, each needs a
   // thread of its own between parser and muxer, or the thread waits for data only it can deliver.
   const bool another_stream = shared->first_chain_output != nullptr;
@@ -193,7 +193,7 @@ GstPad* build_chain(const SharedRef& shared, const char* depay_name, const char*
   return gst_element_get_static_pad(depay, "sink");
 }
 
-// rtspsrc asks, for each stream of the camera's SDP, whether to set it up. We take the first H.264 or
+// The source asks, for each stream of the camera's SDP, whether to set it up. We take the first H.264 or
 // H.265 video and the first AAC audio, and build their chains now, before any data flows, so that the
 // muxer knows all its inputs from the start.
 gboolean on_select_stream(GstElement*, guint number, GstCaps* caps, gpointer data) {
@@ -225,20 +225,8 @@ gboolean on_select_stream(GstElement*, guint number, GstCaps* caps, gpointer dat
   return TRUE;
 }
 
-// Over TCP the camera's packets arrive whole and in order: stamp them in the source's thread instead of
-// queueing each one for a jitter buffer's thread (rtp_timestamper.h says why).
-// (A process that did not register it gets the ordinary jitter buffer.)
-GstElement* on_request_jitterbuffer(GstElement*, guint, gpointer) {
-  GstElement* stamper = gst_element_factory_make("rtptimestamper", nullptr);
-  return stamper != nullptr ? stamper : gst_element_factory_make("rtpjitterbuffer", nullptr);
-}
-
-void on_new_manager(GstElement*, GstElement* manager, gpointer) {
-  if (g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(manager)) != 0)
-    g_signal_connect(manager, "request-jitterbuffer", G_CALLBACK(on_request_jitterbuffer), nullptr);
-}
-
-// rtspsrc pads are named recv_rtp_src_<stream>_<ssrc>_<pt>: link each to the chain built for its stream.
+// Source pads (rtspsrc's and rtsptcpsrc's) are named recv_rtp_src_<stream>_<ssrc>_<pt>: link each to the
+// chain built for its stream.
 void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   const SharedRef& shared = shared_of(data);
   gchar* name = gst_pad_get_name(pad);
@@ -277,6 +265,23 @@ gchar* on_format_location(GstElement*, guint, GstSample* first_sample, gpointer 
       if (timestamp == position) start = now - std::chrono::duration_cast<WallTime::duration>(monotonic_now - arrived);
   }
   return g_strdup(shared->settings.segment_path(start).c_str());
+}
+
+// Over TCP the lean rtsptcpsrc (rtsp_tcp_source.h says why); over UDP rtspsrc, whose jitter buffer
+// puts packets back in order. Both say a dead camera in 5 s (microseconds below), not rtspsrc's 20.
+GstElement* make_camera_source(const RecordingSettings& s) {
+  GstElement* source = make(s.use_tcp ? "rtsptcpsrc" : "rtspsrc", "camera");
+  g_object_set(source, "location", s.url.c_str(), "timeout", guint64(5'000'000), nullptr);
+  if (!s.use_tcp) {
+    // buffer-mode none: time stamps follow the camera's RTP clock exactly, without the receiver's skew
+    // correction, whose resets can make them step back (which the muxer rejects).
+    gst_util_set_object_arg(G_OBJECT(source), "buffer-mode", "none");
+    gst_util_set_object_arg(G_OBJECT(source), "protocols", "udp");
+    g_object_set(source, "latency", 500u, nullptr);
+  }
+  if (!s.username.empty()) g_object_set(source, "user-id", s.username.c_str(), nullptr);
+  if (!s.password.empty()) g_object_set(source, "user-pw", s.password.c_str(), nullptr);
+  return source;
 }
 
 // --- bus: runs on the default main context ------------------------------------------------------
@@ -329,16 +334,7 @@ void RecordingPipeline::start() {
   pipeline_ = gst_pipeline_new(("camera-" + s.camera_id).c_str());
   shared_->pipeline = pipeline_;
 
-  GstElement* source = make("rtspsrc", "camera");
-  // buffer-mode none: time stamps follow the camera's RTP clock exactly, without the receiver's skew
-  // correction, whose resets can make them step back (which the muxer rejects).
-  gst_util_set_object_arg(G_OBJECT(source), "buffer-mode", "none");
-  g_object_set(source, "location", s.url.c_str(), "latency", 500u,
-               "tcp-timeout", guint64(5'000'000),  // microseconds: a dead camera is noticed in 5 s, not 20
-               "timeout", guint64(5'000'000), nullptr);
-  gst_util_set_object_arg(G_OBJECT(source), "protocols", s.use_tcp ? "tcp" : "udp");
-  if (!s.username.empty()) g_object_set(source, "user-id", s.username.c_str(), nullptr);
-  if (!s.password.empty()) g_object_set(source, "user-pw", s.password.c_str(), nullptr);
+  GstElement* source = make_camera_source(s);
 
   GstElement* muxer = make("mp4mux", "muxer");
   // Fragmented MP4: a file cut short by a power loss plays up to its last complete fragment.
@@ -358,7 +354,6 @@ void RecordingPipeline::start() {
   connect_shared(source, "select-stream", on_select_stream, shared_);
   connect_shared(source, "pad-added", on_pad_added, shared_);
   connect_shared(source, "no-more-pads", on_no_more_pads, shared_);
-  if (s.use_tcp) g_signal_connect(source, "new-manager", G_CALLBACK(on_new_manager), nullptr);
   connect_shared(shared_->splitmux, "format-location-full", on_format_location, shared_);
 
   GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
@@ -411,6 +406,14 @@ gboolean RecordingPipeline::on_bus_message(GstBus*, GstMessage* message, gpointe
     case GST_MESSAGE_ERROR: {
       const PipelineFailure failure = classify(message, self->shared_);
       listener->on_pipeline_failed(failure);
+      break;
+    }
+    case GST_MESSAGE_WARNING: {
+      // Why a stream ended by itself (the camera hung up, said goodbye): EOS follows.
+      GError* error = nullptr;
+      gst_message_parse_warning(message, &error, nullptr);
+      self->shared_->log->warn("{}: {}", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error->message);
+      g_error_free(error);
       break;
     }
     case GST_MESSAGE_EOS:

@@ -1,7 +1,7 @@
 #pragma once
-// One camera's GStreamer pipeline: rtspsrc -> depay -> parse -> splitmuxsink(mp4mux fragmented ->
-// durablefilesink). No decoding. Over TCP, rtspsrc's RTP manager gets an rtptimestamper in place of
-// its jitter buffer (rtp_timestamper.h). Owned by that camera's supervisor; one instance per connection attempt.
+// One camera's GStreamer pipeline: source -> depay -> parse -> splitmuxsink(mp4mux fragmented ->
+// durablefilesink). No decoding. The source is rtsptcpsrc over TCP (rtsp_tcp_source.h), rtspsrc over
+// UDP. Owned by that camera's supervisor; one instance per connection attempt.
 
 #include <atomic>
 #include <chrono>
@@ -46,7 +46,7 @@ struct RecordingSettings {
   std::string url;
   bool use_tcp = true;
   std::string username;
-  std::string password;  // handed to rtspsrc only; never logged
+  std::string password;  // handed to the source element only; never logged
   std::chrono::seconds segment_length{60};
   std::chrono::milliseconds fragment_length{1000};
   std::uint64_t reserve_bytes = 0;  // free space segment files must never eat into

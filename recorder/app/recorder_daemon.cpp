@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "pipelines/durable_file_sink.h"
-#include "pipelines/rtp_timestamper.h"
+#include "pipelines/rtsp_tcp_source.h"
 #include "recorder/catalog/recovery.h"
 #include "recorder/api/api.h"
 #include "recorder/api/status_file.h"
@@ -48,7 +48,7 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock, std::s
   storage_watch_ = std::make_unique<StorageWatch>(config_, catalog_, disk_, clock_);
 
   pipelines::register_durable_file_sink();
-  pipelines::register_rtp_timestamper();
+  pipelines::register_rtsp_tcp_source();
   for (const auto& camera : config_.cameras)
     cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
 

@@ -33,6 +33,8 @@ Camsim::Camsim(const std::string& name, const CamsimOptions& o, const std::files
                                    "--gop-seconds", std::to_string(o.gop_seconds)};
   if (o.audio) argv.push_back("--audio");
   if (!o.user.empty()) argv.insert(argv.end(), {"--user", o.user, "--password", o.password});
+  if (o.session_timeout_seconds > 0)
+    argv.insert(argv.end(), {"--session-timeout", std::to_string(o.session_timeout_seconds)});
   process_ = std::make_unique<Process>(name, argv, dir);
   if (!process_->wait_for_stdout_line("ready", std::chrono::seconds(60)))
     throw std::runtime_error("camsim " + name + " did not start: " + process_->stderr_text());

@@ -35,6 +35,7 @@ struct CamsimOptions {
   bool audio = false;
   std::string user;
   std::string password;
+  int session_timeout_seconds = 0;  // 0: the server's default (60 s)
 };
 
 // A running camsim; its URLs once it said "ready".

@@ -97,6 +97,8 @@ int CameraServer::start() {
     g_object_unref(auth);
   }
 
+  if (options_.session_timeout_seconds > 0) close_clients_not_kept_alive();
+
   std::string launch = "( appsrc name=video ! " + video_.payloader + " name=pay0 pt=96";
   if (audio_) launch += " appsrc name=audio ! " + audio_->payloader + " name=pay1 pt=97";
   launch += " )";
@@ -121,6 +123,58 @@ int CameraServer::start() {
     throw std::runtime_error("cannot listen on " + options_.address + ":" + std::to_string(options_.port));
   port_ = gst_rtsp_server_get_bound_port(server_);
   return port_;
+}
+
+namespace {
+
+// One client of a camera that ends connections which send no request for a while (gst-rtsp-server
+// itself never expires a session whose media flows over its RTSP connection; some cameras do).
+struct KeepAliveWatch {
+  GstRTSPClient* client;  // not owned: the watch ends with the client
+  gint64 last_request_us;
+  gint64 limit_us;
+  guint timer = 0;
+};
+
+void note_request(GstRTSPClient*, GstRTSPContext*, gpointer data) {
+  static_cast<KeepAliveWatch*>(data)->last_request_us = g_get_monotonic_time();
+}
+
+gboolean close_if_silent(gpointer data) {
+  auto* watch = static_cast<KeepAliveWatch*>(data);
+  if (g_get_monotonic_time() - watch->last_request_us <= watch->limit_us) return G_SOURCE_CONTINUE;
+  g_printerr("camsim: closing a client that sent no keep-alive for %lld s\n",
+             static_cast<long long>(watch->limit_us / G_USEC_PER_SEC));
+  watch->timer = 0;  // this source ends here; "closed" must not remove it again
+  gst_rtsp_client_close(watch->client);
+  return G_SOURCE_REMOVE;
+}
+
+void forget_watch(GstRTSPClient*, gpointer data) {
+  auto* watch = static_cast<KeepAliveWatch*>(data);
+  if (watch->timer != 0) g_source_remove(watch->timer);
+  delete watch;
+}
+
+void watch_client(GstRTSPServer*, GstRTSPClient* client, gpointer seconds) {
+  auto* watch = new KeepAliveWatch{client, g_get_monotonic_time(), GPOINTER_TO_INT(seconds) * G_USEC_PER_SEC};
+  for (const char* request : {"options-request", "get-parameter-request", "play-request"})
+    g_signal_connect(client, request, G_CALLBACK(note_request), watch);
+  watch->timer = g_timeout_add(200, close_if_silent, watch);
+  g_signal_connect(client, "new-session", G_CALLBACK(+[](GstRTSPClient*, GstRTSPSession* session, gpointer s) {
+                     gst_rtsp_session_set_timeout(session, static_cast<guint>(GPOINTER_TO_INT(s)));
+                   }),
+                   seconds);
+  g_signal_connect(client, "closed", G_CALLBACK(forget_watch), watch);
+}
+
+}  // namespace
+
+// Connections that let the time-out pass without a request are closed; sessions announce it
+// (Session: id;timeout=S), as a camera does (client-connected -> watch_client).
+void CameraServer::close_clients_not_kept_alive() {
+  g_signal_connect(server_, "client-connected", G_CALLBACK(watch_client),
+                   GINT_TO_POINTER(options_.session_timeout_seconds));
 }
 
 std::string CameraServer::url(int camera_index) const {

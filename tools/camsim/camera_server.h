@@ -17,6 +17,7 @@ struct ServerOptions {
   int cameras = 1;
   std::string user;      // empty: no authentication
   std::string password;
+  int session_timeout_seconds = 0;  // > 0: a connection without a request for this long is closed
 };
 
 // What the fleet has handed to its video payloaders since start-up, all cameras together: the
@@ -37,6 +38,8 @@ class CameraServer {
   const SentCounters& sent() const { return sent_; }
 
  private:
+  void close_clients_not_kept_alive();
+
   ServerOptions options_;
   const EncodedLoop& video_;
   const EncodedLoop* audio_;

@@ -1,6 +1,6 @@
 // camsim: a fleet of simulated RTSP cameras for tests, the demo and benchmarks.
 //   camsim --cameras N --port P [--codec h264|h265] [--resolution WxH] [--fps F] [--bitrate KBPS]
-//          [--gop-seconds S] [--audio] [--user U --password P] [--address A]
+//          [--gop-seconds S] [--audio] [--user U --password P] [--session-timeout S] [--address A]
 //          [--phone-home LIST [--cloud-address A] [--recorder-address A] [--maintenance-port P]
 //           [--phone-home-interval S] [--interface IF]]
 // Each distinct stream is encoded once at start-up; serving costs no encoding. On SIGUSR1 it prints
@@ -26,7 +26,7 @@ namespace {
   if (!problem.empty()) std::cerr << "camsim: " << problem << "\n";
   std::cerr << "usage: camsim [--cameras N] [--port P (0: any)] [--address A] [--codec h264|h265]\n"
                "              [--resolution WxH] [--fps F] [--bitrate KBIT/S] [--gop-seconds S]\n"
-               "              [--loop-seconds S] [--audio] [--user U --password P]\n"
+               "              [--loop-seconds S] [--audio] [--user U --password P] [--session-timeout S]\n"
                "              [--phone-home LIST|all [--cloud-address A] [--recorder-address A]\n"
                "               [--maintenance-port P] [--phone-home-interval S] [--interface IF]]\n"
                "phone-home behaviours:";
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     else if (arg == "--audio") audio = true;
     else if (arg == "--user") server.user = value();
     else if (arg == "--password") server.password = value();
+    else if (arg == "--session-timeout") server.session_timeout_seconds = static_cast<int>(number(arg, value(), 1, 3600));
     else if (arg == "--phone-home") phone_home_list = value();
     else if (arg == "--cloud-address") phone_home_options.cloud_address = value();
     else if (arg == "--recorder-address") phone_home_options.recorder_address = value();
