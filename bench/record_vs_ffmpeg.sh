@@ -119,7 +119,7 @@ run_round() {
   local steady pss alive=0 slope
   # How RSS grows over the window: least-squares slope of the per-second samples, in KiB per hour.
   slope=$(awk '{n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2}
-    END {d = n * sxx - sx * sx; printf "%.0f", d > 0 ? (n * sxy - sx * sy) / d * 3600 : 0}' "$dir/rss.txt")
+    END {d = n * sxx - sx * sx; printf "%.0f", (d > 0 ? (n * sxy - sx * sy) / d * 3600 : 0)}' "$dir/rss.txt")
   steady=$(rss_kib "${pids[@]}"); [ "$steady" -gt "$peak" ] && peak=$steady; pss=$(pss_kib "${pids[@]}")
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
   [ "$alive" -eq "${#pids[@]}" ] || fail "$kind round $round: $(( ${#pids[@]} - alive )) of ${#pids[@]} processes died (logs in $dir)"
