@@ -108,10 +108,15 @@ class ConfigError : public Error {
   explicit ConfigError(const std::string& message) : Error(ErrorKind::InvalidArgument, message) {}
 };
 
+// Whether loading reads the cameras' password files. The privileged firewall units skip them: they
+// need only addresses, must not hold the cameras' secrets, and cannot read them anyway (the files
+// belong to the recorder's user, mode 0600, and those units are root without CAP_DAC_OVERRIDE).
+enum class CameraSecrets { Read, Skip };
+
 // Reads and validates a configuration file. Throws ConfigError naming the file, line and key.
-Config load_config(const std::filesystem::path& file);
+Config load_config(const std::filesystem::path& file, CameraSecrets secrets = CameraSecrets::Read);
 // The same, from text (tests, reload); `origin` names the source in messages.
 Config parse_config(const std::string& yaml_text, const std::string& origin,
-                    const std::filesystem::path& relative_to = {});
+                    const std::filesystem::path& relative_to = {}, CameraSecrets secrets = CameraSecrets::Read);
 
 }  // namespace recorder::config

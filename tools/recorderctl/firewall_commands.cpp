@@ -18,7 +18,9 @@ using namespace recorder;
 namespace {
 
 firewall::FirewallPlan plan_from(const CommonOptions& options) {
-  const auto config = config::load_config(options.config_file);
+  // Without the cameras' passwords: recorder-firewall*.service run this as root with CAP_NET_ADMIN only,
+  // which cannot read the recorder user's password files (and has no use for them).
+  const auto config = config::load_config(options.config_file, config::CameraSecrets::Skip);
   if (!config.network)
     throw Error(ErrorKind::InvalidArgument, options.config_file + " has no network: block: there is no firewall to show");
   return firewall::plan_firewall(config);
