@@ -69,6 +69,9 @@ struct NetworkConfig {
   bool serve_dhcp = false;                      // cameras may ask the recorder for an address (UDP 67)
   int log_group = 5;                            // nflog group of dropped packets, read by the monitor
   int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
+  // A recorder without CAP_NET_ADMIN (under systemd) gets the bound drop log from the helper listening
+  // here (systemd/recorder-nflog.socket). docs/firewall.md.
+  std::filesystem::path drop_log_socket = "/run/onboard-recorder/nflog.sock";
   bool operator==(const NetworkConfig&) const = default;
 };
 

@@ -1,0 +1,104 @@
+#include "recorder/app/firewall_watch.h"
+
+#include <fmt/format.h>
+
+#include "recorder/core/loop_timer.h"
+#include "recorder/firewall/capability.h"
+#include "recorder/firewall/drop_log_handover.h"
+#include "recorder/firewall/firewall_plan.h"
+#include "recorder/firewall/nflog_socket.h"
+#include "recorder/firewall/ruleset_renderer.h"
+
+namespace recorder::app {
+namespace {
+
+// The helper answers within milliseconds; this only bounds a hung one, on the event loop.
+constexpr std::chrono::seconds helper_timeout{5};
+constexpr const char* not_verified = "the recorder runs without CAP_NET_ADMIN and cannot read the table back";
+
+}  // namespace
+
+FirewallWatch::FirewallWatch(config::Config config, std::shared_ptr<catalog::CatalogWriter> catalog, const Clock& clock)
+    : config_(std::move(config)), catalog_(std::move(catalog)), clock_(clock), log_(component_logger("firewall")) {}
+
+FirewallWatch::~FirewallWatch() {
+  if (drop_log_retry_ != 0) g_source_remove(drop_log_retry_);
+}
+
+void FirewallWatch::start() {
+  const auto& network = *config_.network;
+  // Under systemd the recorder runs without CAP_NET_ADMIN: recorder-firewall.service applied the table
+  // at boot and recorder-firewall-guard.timer repairs drift; the recorder says so once instead of
+  // failing every verify_seconds with "Operation not permitted".
+  privileged_ = firewall::may_administer_network();
+  if (!privileged_)
+    log_->warn("firewall: {}; recorder-firewall.service applied it and recorder-firewall-guard.timer repairs drift",
+               not_verified);
+  // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
+  try {
+    const auto plan = firewall::plan_firewall(config_);
+    for (const auto& camera : plan.cameras)
+      if (camera.address.find(':') == std::string::npos) camera_by_ipv4_[camera.address] = camera.id;
+    if (privileged_) {
+      guard_ = std::make_unique<firewall::FirewallGuard>(firewall::render_ruleset(plan), network.verify_seconds);
+      guard_->start();
+    }
+  } catch (const std::exception& e) {
+    fault_ = e.what();
+    log_->error("FAULT: cameras are not isolated: {}", e.what());
+  }
+  attach_drop_log();
+  if (drop_monitor_) return;
+  drop_log_retry_ = run_after(std::chrono::seconds(network.verify_seconds), [this] {
+    attach_drop_log();
+    if (drop_monitor_) drop_log_retry_ = 0;  // the source goes away as this returns false
+    return !drop_monitor_;
+  });
+}
+
+void FirewallWatch::attach_drop_log() {
+  const auto& network = *config_.network;
+  try {
+    // Bound here with the capability; otherwise bound by the helper, which only the recorder's user may
+    // reach, and passed over its socket: reading it needs no capability.
+    UniqueFd drop_log = privileged_ ? firewall::open_nflog_socket(network.log_group)
+                                    : firewall::fetch_drop_log(network.drop_log_socket, network.log_group, helper_timeout);
+    auto monitor = std::make_unique<firewall::DropMonitor>(network.log_group, camera_by_ipv4_, catalog_, clock_);
+    monitor->start(std::move(drop_log));
+    drop_monitor_ = std::move(monitor);
+    if (!privileged_) log_->info("drop log received from the helper at {}", network.drop_log_socket.string());
+    if (!drop_monitor_problem_.empty()) log_->info("blocked camera traffic is attributed again");
+    drop_monitor_problem_.clear();
+  } catch (const std::exception& e) {
+    if (drop_monitor_problem_ != e.what())
+      log_->error("blocked camera traffic is not being attributed: {} (trying again every {} s)", e.what(),
+                  network.verify_seconds);
+    drop_monitor_problem_ = e.what();
+  }
+}
+
+void FirewallWatch::fill(api::StatusSnapshot& status) const {
+  if (guard_) {
+    const auto& state = guard_->state();
+    status.firewall_applied = state.applied;
+    status.firewall_drift_repairs = state.drift_repairs;
+    if (!state.applied) status.firewall_problem = state.fault;
+  } else if (!fault_.empty()) {
+    status.firewall_applied = false;
+    status.firewall_problem = fault_;
+  } else {
+    status.firewall_problem = not_verified;
+  }
+  status.drop_monitor_problem = drop_monitor_problem_;
+  if (drop_monitor_) status.blocked_packets = drop_monitor_->packet_totals();
+}
+
+std::string FirewallWatch::summary() const {
+  api::StatusSnapshot status;
+  fill(status);
+  if (!status.firewall_applied) return "firewall not verified: " + status.firewall_problem;
+  return *status.firewall_applied ? fmt::format("firewall applied ({} drift repair(s))", status.firewall_drift_repairs)
+                                  : "FIREWALL FAULT: " + status.firewall_problem;
+}
+
+}  // namespace recorder::app
