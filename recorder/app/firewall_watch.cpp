@@ -14,7 +14,6 @@ namespace {
 
 // The helper answers within milliseconds; this only bounds a hung one, on the event loop.
 constexpr std::chrono::seconds helper_timeout{5};
-constexpr const char* not_verified = "the recorder runs without CAP_NET_ADMIN and cannot read the table back";
 
 }  // namespace
 
@@ -32,8 +31,9 @@ void FirewallWatch::start() {
   // failing every verify_seconds with "Operation not permitted".
   privileged_ = firewall::may_administer_network();
   if (!privileged_)
-    log_->warn("firewall: {}; recorder-firewall.service applied it and recorder-firewall-guard.timer repairs drift",
-               not_verified);
+    log_->warn("firewall: the recorder runs without CAP_NET_ADMIN: recorder-firewall.service applies the table and "
+               "recorder-firewall-guard.timer repairs drift; their results are read from {}",
+               network.guard_result_file.string());
   // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
   try {
     const auto plan = firewall::plan_firewall(config_);
@@ -44,8 +44,13 @@ void FirewallWatch::start() {
       guard_->start();
     }
   } catch (const std::exception& e) {
-    fault_ = e.what();
-    log_->error("FAULT: cameras are not isolated: {}", e.what());
+    if (privileged_) {
+      fault_ = e.what();
+      log_->error("FAULT: cameras are not isolated: {}", e.what());
+    } else {
+      // The table is the units' to apply, and their result says whether they could.
+      log_->warn("firewall plan: {} (IPv6 link-local traffic cannot be attributed by MAC address)", e.what());
+    }
   }
   attach_drop_log();
   if (drop_monitor_) return;
@@ -77,7 +82,30 @@ void FirewallWatch::attach_drop_log() {
   }
 }
 
-void FirewallWatch::fill(api::StatusSnapshot& status) const {
+void FirewallWatch::read_guard_result() {
+  const auto& network = *config_.network;
+  firewall::GuardVerdict verdict;
+  try {
+    verdict = firewall::judge_guard_report(firewall::read_guard_report(network.guard_result_file), clock_.wall_now(),
+                                           std::chrono::seconds(network.verify_seconds), network.guard_result_file);
+  } catch (const std::exception& e) {
+    verdict = {std::nullopt, std::string("firewall guard result unreadable: ") + e.what(), 0};
+  }
+  const bool changed = !guard_verdict_ || verdict.applied != guard_verdict_->applied || verdict.problem != guard_verdict_->problem;
+  if (changed && verdict.applied == true) log_->info("firewall: the guard reports the table in place");
+  else if (changed && verdict.applied == false) log_->error("FAULT: firewall guard failed: {}", verdict.problem);
+  else if (changed) log_->warn("firewall: {}", verdict.problem);
+  if (guard_verdict_ && verdict.drift_repairs > guard_verdict_->drift_repairs)
+    log_->warn("firewall drift repaired by the guard ({} repair(s) since boot)", verdict.drift_repairs);
+  guard_verdict_ = std::move(verdict);
+}
+
+void FirewallWatch::fill(api::StatusSnapshot& status) {
+  if (!privileged_) read_guard_result();
+  fill_known(status);
+}
+
+void FirewallWatch::fill_known(api::StatusSnapshot& status) const {
   if (guard_) {
     const auto& state = guard_->state();
     status.firewall_applied = state.applied;
@@ -86,8 +114,11 @@ void FirewallWatch::fill(api::StatusSnapshot& status) const {
   } else if (!fault_.empty()) {
     status.firewall_applied = false;
     status.firewall_problem = fault_;
-  } else {
-    status.firewall_problem = not_verified;
+  } else if (guard_verdict_) {
+    status.firewall_guarded = true;
+    status.firewall_applied = guard_verdict_->applied;
+    status.firewall_problem = guard_verdict_->problem;
+    status.firewall_drift_repairs = guard_verdict_->drift_repairs;
   }
   status.drop_monitor_problem = drop_monitor_problem_;
   if (drop_monitor_) status.blocked_packets = drop_monitor_->packet_totals();
@@ -95,10 +126,12 @@ void FirewallWatch::fill(api::StatusSnapshot& status) const {
 
 std::string FirewallWatch::summary() const {
   api::StatusSnapshot status;
-  fill(status);
+  fill_known(status);
+  const std::string by_guard = status.firewall_guarded ? ", by the guard" : "";
   if (!status.firewall_applied) return "firewall not verified: " + status.firewall_problem;
-  return *status.firewall_applied ? fmt::format("firewall applied ({} drift repair(s))", status.firewall_drift_repairs)
-                                  : "FIREWALL FAULT: " + status.firewall_problem;
+  return *status.firewall_applied
+             ? fmt::format("firewall applied ({} drift repair(s){})", status.firewall_drift_repairs, by_guard)
+             : "FIREWALL FAULT: " + status.firewall_problem + by_guard;
 }
 
 }  // namespace recorder::app

@@ -70,8 +70,10 @@ struct NetworkConfig {
   int log_group = 5;                            // nflog group of dropped packets, read by the monitor
   int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
   // A recorder without CAP_NET_ADMIN (under systemd) gets the bound drop log from the helper listening
-  // here (systemd/recorder-nflog.socket). docs/firewall.md.
+  // here (systemd/recorder-nflog.socket), and learns the firewall's state from the guard's result file
+  // (recorderctl firewall apply/guard write it; systemd/recorder-firewall-guard.service). docs/firewall.md.
   std::filesystem::path drop_log_socket = "/run/onboard-recorder/nflog.sock";
+  std::filesystem::path guard_result_file = "/run/onboard-recorder-firewall/guard-result.json";
   bool operator==(const NetworkConfig&) const = default;
 };
 

@@ -18,6 +18,7 @@
 #include "recorder/api/status_file.h"
 #include "recorder/core/error.h"
 #include "recorder/firewall/drop_log_handover.h"
+#include "recorder/firewall/guard_report.h"
 #include "recorder/firewall/nflog_socket.h"
 #include "tests/support/network_namespaces.h"
 #include "tests/support/recording_run.h"
@@ -94,11 +95,26 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// Appends a network: block for the camera link to `config`; the helper's socket lives in `dir`.
+// Appends a network: block for the camera link to `config`; the helper's socket and the guard's
+// result file live in `dir`.
 void add_network(const fs::path& config, const fs::path& dir) {
   std::ofstream(config, std::ios::app) << "network:\n  camera_interfaces: [cam0]\n  camera_subnets: [10.78.0.0/24]\n"
                                           "  recorder_addresses: [10.78.0.1]\n  log_group: 7\n  verify_seconds: 3\n"
-                                          "  drop_log_socket: " << (dir / "nflog.sock").string() << "\n";
+                                          "  drop_log_socket: " << (dir / "nflog.sock").string() << "\n"
+                                       << "  guard_result_file: " << (dir / "guard-result.json").string() << "\n";
+}
+
+// `recorderctl firewall ARGS --config CONFIG` in namespace `ns`, with CAP_NET_ADMIN only, as the
+// firewall units run it; its exit code, with its output in `output`.
+int firewall_unit(const std::string& ns, const fs::path& dir, const fs::path& config, std::vector<std::string> args,
+                  std::string* output) {
+  std::vector<std::string> argv = {RECORDERCTL_PATH, "firewall"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", config.string()});
+  Process unit("firewall-unit", in_namespace(ns, with_only("net_admin", argv)), dir);
+  const auto status = unit.wait(30s);
+  *output = unit.stdout_text() + unit.stderr_text();
+  return status.value_or(-1);
 }
 
 std::string skip_reason() {
@@ -125,10 +141,8 @@ TEST(PrivilegeSplit, ARecorderWithoutCapabilitiesAttributesDropsThroughTheHelper
   ASSERT_EQ(run_recorderctl(dir, {"storage", "init", "--config", config.string()}, &output), 0) << output;
 
   // recorder-firewall.service: the table, applied with CAP_NET_ADMIN only.
-  Process apply("apply", in_namespace(net.recorder(), with_only("net_admin", {RECORDERCTL_PATH, "firewall", "apply", "--config",
-                                                                             config.string(), "--listing", (dir / "applied.nft").string()})),
-                dir);
-  ASSERT_EQ(apply.wait(30s), 0) << apply.stderr_text();
+  const std::vector<std::string> listing = {"--listing", (dir / "applied.nft").string()};
+  ASSERT_EQ(firewall_unit(net.recorder(), dir, config, {"apply", listing[0], listing[1]}, &output), 0) << output;
   Process helper("nflog-socket", in_namespace(net.recorder(), helper_socket(dir / "nflog.sock", config)), dir);
   ASSERT_TRUE(eventually([&] { return fs::exists(dir / "nflog.sock"); }, 5s)) << helper.stderr_text();
 
@@ -143,12 +157,24 @@ TEST(PrivilegeSplit, ARecorderWithoutCapabilitiesAttributesDropsThroughTheHelper
   EXPECT_TRUE(eventually([&] { return contains(recorder.stderr_text(), "blocked: camera door-a tried udp to 198.51.100.2:53"); }, 10s))
       << recorder.stderr_text();
   std::optional<recorder::api::StatusFile> status;
-  ASSERT_TRUE(eventually([&] { return (status = recorder::api::read_status_file(dir / "storage")) &&
-                                      !status->status.blocked_packets.empty(); }, 5s) ||
-              status)
+  const auto read_status = [&] { return (status = recorder::api::read_status_file(dir / "storage")).has_value(); };
+  ASSERT_TRUE(eventually([&] { return read_status() && !status->status.blocked_packets.empty(); }, 5s) || status)
       << "no status file";
   EXPECT_EQ(status->status.drop_monitor_problem, "");
   for (const auto& reason : status->status.health_reasons) EXPECT_NE(reason, "blocked camera traffic not attributed");
+
+  // The firewall's health comes from the units' result file: applied at "boot", then a drift repaired.
+  EXPECT_TRUE(status->status.firewall_guarded);
+  EXPECT_EQ(status->status.firewall_applied, true) << status->summary;
+  ASSERT_TRUE(sh(ip_command() + " netns exec " + net.recorder() + " nft delete table inet onboard_recorder"));
+  ASSERT_EQ(firewall_unit(net.recorder(), dir, config, {"guard", listing[0], listing[1]}, &output), 0) << output;
+  EXPECT_TRUE(eventually([&] { return read_status() && status->status.firewall_drift_repairs == 1; }, 5s)) << status->summary;
+  EXPECT_EQ(status->status.firewall_applied, true) << status->summary;
+  EXPECT_TRUE(contains(recorder.stderr_text(), "firewall drift repaired by the guard (1 repair(s) since boot)"));
+  // The guard stops (verify_seconds 3: silent after 9 s): the recorder says since when, DEGRADED.
+  EXPECT_TRUE(eventually([&] { return read_status() && !status->status.firewall_applied; }, 15s)) << status->summary;
+  EXPECT_EQ(status->status.health, "DEGRADED");
+  EXPECT_TRUE(contains(status->summary, "firewall guard silent since ")) << status->summary;
 
   recorder.signal(SIGTERM);
   ASSERT_EQ(recorder.wait(10s), 0) << recorder.stderr_text();
@@ -187,4 +213,53 @@ TEST(PrivilegeSplit, TheHelperHandsTheGroupToOneReaderAtATimeAndSaysWhyNot) {
   }
   // ... and the socket it refused was closed, releasing the group again.
   EXPECT_TRUE(recorder::firewall::fetch_drop_log(socket, 7, 5s)) << helper.stderr_text();
+}
+
+TEST(PrivilegeSplit, TheGuardWritesWhatItFoundForTheRecorder) {
+  if (const auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  Namespaces net({"rec"});
+  if (!net.ok()) GTEST_SKIP() << "cannot create network namespaces here";
+  ScratchDir scratch;
+  const fs::path dir = scratch.path();
+  // A camera password file as on a train: the recorder user's, mode 0600. The units (root without
+  // CAP_DAC_OVERRIDE) cannot read it, and must not need to.
+  const auto config = write_recorder_config(
+      dir, {{.id = "door-a", .url = "rtsp://10.78.0.10:8554/cam/1", .username = "admin", .password = "door-a-secret"}}, 5);
+  ASSERT_EQ(chown((dir / "door-a.password").c_str(), 65534, 65534), 0);
+  ASSERT_EQ(chmod((dir / "door-a.password").c_str(), 0600), 0);
+  add_network(config, dir);
+  const auto result_file = dir / "guard-result.json";
+  const std::vector<std::string> listing = {"--listing", (dir / "applied.nft").string()};
+  std::string output;
+
+  ASSERT_EQ(firewall_unit(net[0], dir, config, {"apply", listing[0], listing[1]}, &output), 0) << output;
+  auto result = recorder::firewall::read_guard_report(result_file);
+  ASSERT_TRUE(result) << output;
+  EXPECT_EQ(result->outcome, recorder::firewall::GuardOutcome::Applied);
+  EXPECT_EQ(result->table_sha256.size(), 64u);
+  EXPECT_EQ(fs::status(result_file).permissions() & fs::perms::others_read, fs::perms::others_read)
+      << "the recorder's user could not read it";
+  EXPECT_FALSE(contains(output, "door-a-secret"));
+
+  ASSERT_EQ(firewall_unit(net[0], dir, config, {"guard", listing[0], listing[1]}, &output), 0) << output;
+  result = recorder::firewall::read_guard_report(result_file);
+  EXPECT_EQ(result->outcome, recorder::firewall::GuardOutcome::Verified);
+  EXPECT_EQ(result->drift_repairs, 0);
+  const auto verified_at = result->at;
+
+  ASSERT_TRUE(sh(ip_command() + " netns exec " + net[0] + " nft delete table inet onboard_recorder"));
+  ASSERT_EQ(firewall_unit(net[0], dir, config, {"guard", listing[0], listing[1]}, &output), 0) << output;
+  result = recorder::firewall::read_guard_report(result_file);
+  EXPECT_EQ(result->outcome, recorder::firewall::GuardOutcome::Repaired);
+  EXPECT_EQ(result->detail, "the table was removed from outside");
+  EXPECT_EQ(result->drift_repairs, 1);
+  EXPECT_GE(result->at, verified_at);
+  EXPECT_TRUE(sh(ip_command() + " netns exec " + net[0] + " nft list table inet onboard_recorder")) << "not restored";
+
+  // A guard that cannot do its job says why, in the file, and fails.
+  EXPECT_NE(firewall_unit(net[0], dir, config, {"guard", "--listing", "/nonexistent/applied.nft"}, &output), 0);
+  result = recorder::firewall::read_guard_report(result_file);
+  EXPECT_EQ(result->outcome, recorder::firewall::GuardOutcome::Failed);
+  EXPECT_TRUE(contains(result->detail, "cannot write /nonexistent/applied.nft")) << result->detail;
+  EXPECT_EQ(result->drift_repairs, 1);
 }
