@@ -18,6 +18,11 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.org/onboard-recorder")
 # CPACK_DEBIAN_PACKAGE_ARCHITECTURE is left unset: CPack asks `dpkg --print-architecture`.
 
+# The build is RelWithDebInfo (useful backtraces in the build tree); what goes onto a train is stripped:
+# a third of the size, and no symbol names or source paths on a box that may be taken apart. The
+# unstripped binaries of a release build, kept with it, serve for reading a core dump.
+set(CPACK_STRIP_FILES ON)
+
 # Libraries the binaries link (GStreamer core, libav, libnftables, OpenSSL, SQLite, ...) are found by
 # dpkg-shlibdeps (package dpkg-dev, which build-essential pulls in).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
@@ -36,7 +41,12 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS
 set(package_units "")
 foreach(unit IN LISTS RECORDER_UNITS)
   get_filename_component(name ${unit} NAME)
-  list(APPEND package_units ${name})
+  # Not templates (recorder-nflog@.service): a template without an instance cannot be restarted or
+  # stopped, so systemctl would report an error on every upgrade and removal. Their instances come and
+  # go with their socket, which is in the list.
+  if(NOT name MATCHES "@\\.")
+    list(APPEND package_units ${name})
+  endif()
 endforeach()
 set(package_sysusers "")
 foreach(snippet IN LISTS RECORDER_SYSUSERS)

@@ -38,6 +38,7 @@ struct StatusSnapshot {
   std::optional<bool> firewall_applied;           // nullopt: no network: block
   int firewall_drift_repairs = 0;
   std::string firewall_problem;                   // why the firewall is not applied or not watched
+  bool firewall_guarded = false;                  // firewall_* come from the guard's result file (no CAP_NET_ADMIN)
   std::string drop_monitor_problem;               // why blocked camera traffic is not attributed
   std::optional<bool> clock_synchronised;         // nullopt: the kernel would not say
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> blocked_packets;  // camera, proto, port

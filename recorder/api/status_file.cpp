@@ -32,6 +32,7 @@ std::string to_json(const StatusFile& file) {
                       {"storage_alarm", s.storage_alarm},
                       {"firewall_problem", s.firewall_problem},
                       {"firewall_drift_repairs", s.firewall_drift_repairs},
+                      {"firewall_guarded", s.firewall_guarded},
                       {"drop_monitor_problem", s.drop_monitor_problem}};
   if (s.firewall_applied) status["firewall_applied"] = *s.firewall_applied;
   if (s.clock_synchronised) status["clock_synchronised"] = *s.clock_synchronised;
@@ -84,6 +85,7 @@ StatusFile status_file_from_json(const std::string& text) {
     status.storage_alarm = field(s, "storage_alarm").as_bool();
     status.firewall_problem = json::value_to<std::string>(field(s, "firewall_problem"));
     status.firewall_drift_repairs = field(s, "firewall_drift_repairs").to_number<int>();
+    if (const auto* guarded = s.if_contains("firewall_guarded")) status.firewall_guarded = guarded->as_bool();
     status.drop_monitor_problem = json::value_to<std::string>(field(s, "drop_monitor_problem"));
     if (const auto* applied = s.if_contains("firewall_applied")) status.firewall_applied = applied->as_bool();
     if (const auto* synced = s.if_contains("clock_synchronised")) status.clock_synchronised = synced->as_bool();

@@ -30,9 +30,14 @@ HealthAssessment assess_health(const api::StatusSnapshot& status) {
   else if (status.storage_checked && status.storage_free_bytes < status.storage_floor_bytes)
     note(HealthState::Degraded, "storage under the free-space floor");
 
-  if (status.firewall_applied && !*status.firewall_applied) note(HealthState::Fault, "firewall not applied");
+  // Without CAP_NET_ADMIN the guard's result file speaks for the table: its reason (failed) or its
+  // silence (since when) is the health reason itself, so that it shows in STATUS= and /metrics.
+  if (status.firewall_applied && !*status.firewall_applied)
+    note(HealthState::Fault, status.firewall_guarded ? "firewall guard failed: " + status.firewall_problem
+                                                     : std::string("firewall not applied"));
   else if (!status.firewall_applied && !status.firewall_problem.empty())
-    note(HealthState::Degraded, "firewall not verified by the recorder");
+    note(HealthState::Degraded, status.firewall_guarded ? status.firewall_problem
+                                                        : std::string("firewall not verified by the recorder"));
   if (!status.drop_monitor_problem.empty()) note(HealthState::Degraded, "blocked camera traffic not attributed");
 
   if (status.clock_synchronised && !*status.clock_synchronised) note(HealthState::Degraded, "clock not synchronised");

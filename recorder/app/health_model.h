@@ -3,9 +3,10 @@
 // from the status snapshot the daemon publishes. A pure function: the unit tests pin every rule.
 //
 // FAULT: footage or isolation is at risk from the recorder's side (the disk is missing or full with
-// nothing deletable, the cameras are not isolated); /healthz answers 503. DEGRADED: the recorder works but something an operator should fix is
-// wrong (a camera is down, space is under the floor, the clock is not synchronised, the recorder cannot
-// watch the firewall or attribute blocked traffic).
+// nothing deletable, the cameras are not isolated, or the firewall guard says it failed); /healthz
+// answers 503. DEGRADED: the recorder works but something an operator should fix is wrong (a camera
+// is down, space is under the floor, the clock is not synchronised, the recorder cannot watch the
+// firewall and the guard has been silent, or blocked traffic is not attributed).
 
 #include <string>
 #include <vector>
@@ -19,8 +20,9 @@ const char* to_string(HealthState state);
 
 struct HealthAssessment {
   HealthState state = HealthState::Ok;
-  // Short texts without counters or times, so that each stays one Prometheus series while it lasts:
-  // "camera c02-door-1b not recording", "clock not synchronised", ...
+  // Short texts without counters, so that each stays one Prometheus series while it lasts:
+  // "camera c02-door-1b not recording", "clock not synchronised", "firewall guard silent since
+  // 2026-11-30T10:54:44.123Z" (the time of its last result, which does not change while it is silent).
   std::vector<std::string> reasons;
 };
 

@@ -16,9 +16,6 @@
 #include "recorder/api/status_file.h"
 #include "recorder/app/health_model.h"
 #include "recorder/core/loop_timer.h"
-#include "recorder/firewall/capability.h"
-#include "recorder/firewall/firewall_plan.h"
-#include "recorder/firewall/ruleset_renderer.h"
 
 namespace recorder::app {
 
@@ -81,8 +78,9 @@ void RecorderDaemon::release_components() {
   cameras_.clear();
   retiring_.clear();
   storage_watch_.reset();
-  drop_monitor_.reset();  // hands its last counts to the catalog
-  firewall_.reset();      // the table stays in the kernel: cameras stay isolated while we are down
+  // The drop monitor hands its last counts to the catalog; the table stays in the kernel: cameras stay
+  // isolated while we are down.
+  firewall_.reset();
   // Pipelines report their abandoned segments to the catalog as they finish: wait for them first.
   pipelines::wait_for_pipeline_teardowns(std::chrono::milliseconds(1000));
   catalog_.reset();  // applies what is queued
@@ -124,51 +122,14 @@ std::string RecorderDaemon::health_summary() const {
   }
   for (const auto& [cause, totals] : storage.deletions) line += fmt::format("; deleted for {}: {}", cause, totals.segments);
   if (storage.last_pass.alarm) line += "; ALARM: " + *storage.last_pass.alarm;
-  if (const auto firewall = firewall_state()) {
-    line += firewall->applied ? fmt::format("; firewall applied ({} drift repair(s))", firewall->drift_repairs)
-                              : "; FIREWALL FAULT: " + firewall->fault;
-  } else if (!firewall_unwatched_.empty()) {
-    line += "; firewall not verified: " + firewall_unwatched_;
-  }
+  if (firewall_) line += "; " + firewall_->summary();
   return line;
 }
 
 void RecorderDaemon::start_firewall() {
   if (!config_.network) return;
-  // Under systemd the recorder runs without CAP_NET_ADMIN (docs/firewall.md): recorder-firewall.service
-  // applies the table at boot and recorder-firewall-guard.timer repairs drift. Then the recorder cannot
-  // read the table back nor the drop log; it says so once and in its health, instead of failing every
-  // verify_seconds with "Operation not permitted".
-  if (!firewall::may_administer_network()) {
-    firewall_unwatched_ = "the recorder runs without CAP_NET_ADMIN and cannot read the table back";
-    drop_monitor_problem_ = "the recorder runs without CAP_NET_ADMIN and cannot read the nflog drop log";
-    log_->warn("firewall: {}; recorder-firewall.service applied it and recorder-firewall-guard.timer repairs drift",
-               firewall_unwatched_);
-    log_->warn("firewall: {}: blocked camera traffic is counted by the kernel but not attributed",
-               drop_monitor_problem_);
-    return;
-  }
-  // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
-  std::map<std::string, std::string> camera_by_ipv4;
-  try {
-    const auto plan = firewall::plan_firewall(config_);
-    for (const auto& camera : plan.cameras)
-      if (camera.address.find(':') == std::string::npos) camera_by_ipv4[camera.address] = camera.id;
-    firewall_ = std::make_unique<firewall::FirewallGuard>(firewall::render_ruleset(plan), config_.network->verify_seconds);
-    firewall_->start();
-  } catch (const std::exception& e) {
-    firewall_fault_ = e.what();
-    log_->error("FAULT: cameras are not isolated: {}", e.what());
-  }
-  try {
-    drop_monitor_ =
-        std::make_unique<firewall::DropMonitor>(config_.network->log_group, camera_by_ipv4, catalog_, clock_);
-    drop_monitor_->start();
-  } catch (const std::exception& e) {
-    drop_monitor_.reset();
-    drop_monitor_problem_ = e.what();
-    log_->error("blocked camera traffic is not being attributed: {}", e.what());
-  }
+  firewall_ = std::make_unique<FirewallWatch>(config_, catalog_, clock_);
+  firewall_->start();
 }
 
 void RecorderDaemon::publish_status() {
@@ -194,14 +155,7 @@ void RecorderDaemon::publish_status() {
   if (storage.oldest_footage_us)
     status.oldest_footage_age_seconds = static_cast<double>(catalog::to_micros(now) - *storage.oldest_footage_us) / 1e6;
   for (const auto& [cause, totals] : storage.deletions) status.deletions[cause] = {totals.segments, totals.bytes};
-  if (const auto firewall = firewall_state()) {
-    status.firewall_applied = firewall->applied;
-    status.firewall_drift_repairs = firewall->drift_repairs;
-  }
-  if (const auto firewall = firewall_state(); firewall && !firewall->applied) status.firewall_problem = firewall->fault;
-  if (config_.network && !firewall_ && !firewall_unwatched_.empty()) status.firewall_problem = firewall_unwatched_;
-  status.drop_monitor_problem = drop_monitor_problem_;
-  if (drop_monitor_) status.blocked_packets = drop_monitor_->packet_totals();
+  if (firewall_) firewall_->fill(status);
   status.clock_synchronised = clock_sync_.synchronised();
   const auto health = assess_health(status);
   status.health = to_string(health.state);
@@ -220,13 +174,6 @@ void RecorderDaemon::start_api() {
     api_server_.reset();
     log_->error("the maintenance API is not available: {}", e.what());
   }
-}
-
-std::optional<firewall::FirewallState> RecorderDaemon::firewall_state() const {
-  if (!config_.network) return std::nullopt;
-  if (!firewall_ && !firewall_unwatched_.empty()) return std::nullopt;  // not known to this process
-  if (!firewall_) return firewall::FirewallState{false, firewall_fault_, 0, ""};
-  return firewall_->state();
 }
 
 void RecorderDaemon::log_health() { log_->info("health: {}", health_summary()); }

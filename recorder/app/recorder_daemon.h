@@ -13,14 +13,13 @@
 #include "recorder/api/api.h"
 #include "recorder/api/http_server.h"
 #include "recorder/api/status_board.h"
+#include "recorder/app/firewall_watch.h"
 #include "recorder/app/service_watchdog.h"
 #include "recorder/app/storage_watch.h"
 #include "recorder/camera/camera_supervisor.h"
 #include "recorder/catalog/catalog_writer.h"
 #include "recorder/catalog/storage_identity.h"
 #include "recorder/core/clock_step_detector.h"
-#include "recorder/firewall/drop_monitor.h"
-#include "recorder/firewall/firewall_guard.h"
 #include "recorder/config/config.h"
 #include "recorder/core/clock.h"
 #include "recorder/core/clock_sync.h"
@@ -57,8 +56,6 @@ class RecorderDaemon {
   std::vector<CameraHealth> camera_health() const;
   // The port the API listens on (0 without an api: block); for tests that ask for any free port.
   int api_port() const { return api_server_ ? api_server_->port() : 0; }
-  // The firewall's state; nullopt when no network: block is configured.
-  std::optional<firewall::FirewallState> firewall_state() const;
   // One line for the log: cameras recording, free space, oldest footage, deletions, alarm.
   std::string health_summary() const;
 
@@ -90,11 +87,7 @@ class RecorderDaemon {
   retention::FilesystemSpace disk_;
   std::unique_ptr<StorageWatch> storage_watch_;
   guint health_timer_ = 0;
-  std::unique_ptr<firewall::FirewallGuard> firewall_;
-  std::unique_ptr<firewall::DropMonitor> drop_monitor_;
-  std::string firewall_fault_;  // set when the firewall could not even be planned or watched
-  std::string firewall_unwatched_;    // why the recorder does not read the table back (no CAP_NET_ADMIN)
-  std::string drop_monitor_problem_;  // why blocked camera traffic is not attributed
+  std::unique_ptr<FirewallWatch> firewall_;  // with a network: block only
   std::shared_ptr<api::StatusBoard> status_board_ = std::make_shared<api::StatusBoard>();
   std::shared_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> api_server_;

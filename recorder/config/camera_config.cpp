@@ -39,7 +39,7 @@ Secret read_password_file(const ConfigNode& node, const std::filesystem::path& f
   return Secret(std::move(password));
 }
 
-CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& relative_to) {
+CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& relative_to, CameraSecrets secrets) {
   node.expect_map_with_keys(
       {"id", "url", "transport", "username", "password", "password_file", "car", "position", "max_bytes"});
   CameraConfig camera;
@@ -65,12 +65,13 @@ CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& re
   const auto password_file = node.optional_child("password_file");
   if (password && password_file) password_file->fail("give either 'password' or 'password_file', not both");
   if (password) camera.password = Secret(password->as_string());
-  if (password_file) {
+  if (password_file && secrets == CameraSecrets::Read) {
     std::filesystem::path file = password_file->as_string();
     if (file.is_relative() && !relative_to.empty()) file = relative_to / file;
     camera.password = read_password_file(*password_file, file);
   }
-  if (!camera.password.empty() && camera.username.empty())
+  const bool password_given = !camera.password.empty() || (password_file && secrets == CameraSecrets::Skip);
+  if (password_given && camera.username.empty())
     (password ? *password : *password_file).fail("a password needs a 'username' beside it");
 
   if (auto car = node.optional_child("car")) camera.car = static_cast<int>(car->as_integer(1, 99));
@@ -91,14 +92,15 @@ bool is_valid_camera_id(const std::string& id) {
   return true;
 }
 
-std::vector<CameraConfig> read_cameras(const ConfigNode& cameras, const std::filesystem::path& relative_to) {
+std::vector<CameraConfig> read_cameras(const ConfigNode& cameras, const std::filesystem::path& relative_to,
+                                       CameraSecrets secrets) {
   if (!cameras.is_sequence()) cameras.fail("must be a list of cameras");
   if (cameras.size() == 0) cameras.fail("must list at least one camera");
   std::vector<CameraConfig> result;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < cameras.size(); ++i) {
     const ConfigNode node = cameras.element(i);
-    CameraConfig camera = read_camera(node, relative_to);
+    CameraConfig camera = read_camera(node, relative_to, secrets);
     if (!seen.insert(camera.id).second)
       node.child("id").fail(fmt::format("duplicate camera id '{}'", camera.id));
     result.push_back(std::move(camera));

@@ -96,7 +96,7 @@ std::uint64_t free_space_floor(const RetentionConfig& retention, std::uint64_t c
 }
 
 Config parse_config(const std::string& yaml_text, const std::string& origin,
-                    const std::filesystem::path& relative_to) {
+                    const std::filesystem::path& relative_to, CameraSecrets secrets) {
   YAML::Node document;
   try {
     document = YAML::Load(yaml_text);
@@ -108,7 +108,7 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
 
   Config config;
   config.storage = read_storage(root.child("storage"));
-  config.cameras = read_cameras(root.child("cameras"), relative_to);
+  config.cameras = read_cameras(root.child("cameras"), relative_to, secrets);
   if (auto network = root.optional_child("network")) {
     config.network = read_network(*network);
     check_cameras_in_segment(root.child("cameras"), config.cameras, *config.network);
@@ -124,12 +124,12 @@ Config parse_config(const std::string& yaml_text, const std::string& origin,
   return config;
 }
 
-Config load_config(const std::filesystem::path& file) {
+Config load_config(const std::filesystem::path& file, CameraSecrets secrets) {
   std::ifstream in(file);
   if (!in) throw ConfigError(fmt::format("{}: cannot open configuration file", file.string()));
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), file.string(), file.parent_path());
+  return parse_config(text.str(), file.string(), file.parent_path(), secrets);
 }
 
 }  // namespace recorder::config

@@ -69,6 +69,11 @@ struct NetworkConfig {
   bool serve_dhcp = false;                      // cameras may ask the recorder for an address (UDP 67)
   int log_group = 5;                            // nflog group of dropped packets, read by the monitor
   int verify_seconds = 30;                      // how often the applied ruleset is read back and compared
+  // A recorder without CAP_NET_ADMIN (under systemd) gets the bound drop log from the helper listening
+  // here (systemd/recorder-nflog.socket), and learns the firewall's state from the guard's result file
+  // (recorderctl firewall apply/guard write it; systemd/recorder-firewall-guard.service). docs/firewall.md.
+  std::filesystem::path drop_log_socket = "/run/onboard-recorder/nflog.sock";
+  std::filesystem::path guard_result_file = "/run/onboard-recorder-firewall/guard-result.json";
   bool operator==(const NetworkConfig&) const = default;
 };
 
@@ -108,10 +113,15 @@ class ConfigError : public Error {
   explicit ConfigError(const std::string& message) : Error(ErrorKind::InvalidArgument, message) {}
 };
 
+// Whether loading reads the cameras' password files. The privileged firewall units skip them: they
+// need only addresses, must not hold the cameras' secrets, and cannot read them anyway (the files
+// belong to the recorder's user, mode 0600, and those units are root without CAP_DAC_OVERRIDE).
+enum class CameraSecrets { Read, Skip };
+
 // Reads and validates a configuration file. Throws ConfigError naming the file, line and key.
-Config load_config(const std::filesystem::path& file);
+Config load_config(const std::filesystem::path& file, CameraSecrets secrets = CameraSecrets::Read);
 // The same, from text (tests, reload); `origin` names the source in messages.
 Config parse_config(const std::string& yaml_text, const std::string& origin,
-                    const std::filesystem::path& relative_to = {});
+                    const std::filesystem::path& relative_to = {}, CameraSecrets secrets = CameraSecrets::Read);
 
 }  // namespace recorder::config

@@ -76,7 +76,7 @@ bool address_in_prefix(const std::string& address, const std::string& prefix) {
 
 NetworkConfig read_network(const ConfigNode& node) {
   node.expect_map_with_keys({"camera_interfaces", "camera_subnets", "recorder_addresses", "serve_ntp", "serve_dhcp",
-                             "log_group", "verify_seconds"});
+                             "log_group", "verify_seconds", "drop_log_socket", "guard_result_file"});
   NetworkConfig network;
   const ConfigNode interfaces = node.child("camera_interfaces");
   for (const auto& name : read_list(interfaces)) {
@@ -101,6 +101,14 @@ NetworkConfig read_network(const ConfigNode& node) {
   if (auto group = node.optional_child("log_group")) network.log_group = static_cast<int>(group->as_integer(0, 65535));
   if (auto seconds = node.optional_child("verify_seconds"))
     network.verify_seconds = static_cast<int>(seconds->as_integer(1, 3600));
+  for (auto [key, path] : {std::pair{"drop_log_socket", &network.drop_log_socket},
+                           std::pair{"guard_result_file", &network.guard_result_file}}) {
+    const auto node_of_path = node.optional_child(key);
+    if (!node_of_path) continue;
+    *path = node_of_path->as_string();
+    // Both are shared with systemd units and root-run commands: never relative to a working directory.
+    if (path->empty() || path->is_relative()) node_of_path->fail("must be an absolute path");
+  }
   return network;
 }
 

@@ -1,37 +1,16 @@
 #include "recorder/firewall/drop_monitor.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <fstream>
 #include <glib-unix.h>
 #include <sstream>
 #include <sys/socket.h>
 
-extern "C" {
-#include <libnetfilter_log/libnetfilter_log.h>
-}
-
-#include "recorder/core/error.h"
 #include "recorder/core/loop_timer.h"
+#include "recorder/firewall/nflog_messages.h"
 
 namespace recorder::firewall {
 namespace {
-
-int on_nflog(nflog_g_handle*, nfgenmsg*, nflog_data* data, void* self) {
-  const char* prefix = nflog_get_prefix(data);
-  char* payload = nullptr;
-  const int size = nflog_get_payload(data, &payload);
-  if (prefix == nullptr || size <= 0) return 0;
-  auto packet = parse_blocked_packet(prefix, reinterpret_cast<const std::uint8_t*>(payload), size);
-  if (!packet) return 0;
-  if (const nfulnl_msg_packet_hw* hw = nflog_get_packet_hw(data)) {
-    const unsigned length = ntohs(hw->hw_addrlen);
-    for (unsigned i = 0; i < length && i < sizeof hw->hw_addr; ++i)
-      packet->source_mac += fmt::format("{}{:02x}", i ? ":" : "", hw->hw_addr[i]);
-  }
-  static_cast<DropMonitor*>(self)->on_packet(std::move(*packet));
-  return 0;
-}
 
 std::string describe(const BlockedPacket& p) {
   const bool v6 = p.destination.find(':') != std::string::npos;
@@ -56,28 +35,20 @@ DropMonitor::~DropMonitor() {
   for (guint source : {fd_watch_, flush_timer_, summary_timer_})
     if (source != 0) g_source_remove(source);
   flush_to_catalog();
-  if (group_handle_ != nullptr) nflog_unbind_group(group_handle_);
-  if (handle_ != nullptr) nflog_close(handle_);
+  // Closing the socket (drop_log_) releases the group: no unbind request, which would need CAP_NET_ADMIN.
 }
 
-void DropMonitor::start() {
-  handle_ = nflog_open();
-  if (handle_ == nullptr) throw Error(ErrorKind::Unavailable, "cannot open nfnetlink_log (CAP_NET_ADMIN is needed)");
-  group_handle_ = nflog_bind_group(handle_, static_cast<std::uint16_t>(group_));
-  if (group_handle_ == nullptr)
-    throw Error(ErrorKind::Unavailable, "cannot bind nflog group " + std::to_string(group_) + " (is another reader on it?)");
-  // The headers are all the monitor reads: 128 bytes hold IPv6 with an extension header and the ports.
-  nflog_set_mode(group_handle_, NFULNL_COPY_PACKET, 128);
-  nflog_callback_register(group_handle_, &on_nflog, this);
-  const int fd = nflog_fd(handle_);
-  g_unix_set_fd_nonblocking(fd, TRUE, nullptr);
+void DropMonitor::start(UniqueFd drop_log) {
+  drop_log_ = std::move(drop_log);
+  g_unix_set_fd_nonblocking(drop_log_.get(), TRUE, nullptr);
   fd_watch_ = g_unix_fd_add(
-      fd, G_IO_IN,
+      drop_log_.get(), G_IO_IN,
       [](int fd, GIOCondition, gpointer self) -> gboolean {
         auto* monitor = static_cast<DropMonitor*>(self);
-        char buffer[65536];
+        const std::function<void(BlockedPacket)> on_packet = [monitor](BlockedPacket p) { monitor->on_packet(std::move(p)); };
+        alignas(std::max_align_t) char buffer[65536];
         for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;)
-          nflog_handle_packet(monitor->handle_, buffer, static_cast<int>(n));
+          read_nflog_messages(buffer, static_cast<std::size_t>(n), on_packet);
         // ENOBUFS means the kernel dropped log messages under a flood: the counters still count them.
         return G_SOURCE_CONTINUE;
       },

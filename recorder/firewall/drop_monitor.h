@@ -13,10 +13,8 @@
 #include <vector>
 
 #include "recorder/catalog/catalog_writer.h"
+#include "recorder/core/unique_fd.h"
 #include "recorder/firewall/blocked_attempt.h"
-
-struct nflog_handle;
-struct nflog_g_handle;
 
 namespace recorder::firewall {
 
@@ -29,8 +27,10 @@ class DropMonitor {
   DropMonitor(const DropMonitor&) = delete;
   DropMonitor& operator=(const DropMonitor&) = delete;
 
-  // Binds the group and watches it from the default main context. Throws when nflog is unavailable.
-  void start();
+  // Watches `drop_log`, an nflog socket already bound to the group (nflog_socket.h: opened here with
+  // CAP_NET_ADMIN, or handed over by the privileged helper), from the default main context. Only
+  // reads it: reading needs no capability.
+  void start(UniqueFd drop_log);
   // Called for each dropped packet (public for the nflog callback and for tests).
   void on_packet(BlockedPacket packet);
 
@@ -48,8 +48,7 @@ class DropMonitor {
   std::shared_ptr<catalog::CatalogWriter> catalog_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
-  nflog_handle* handle_ = nullptr;
-  nflog_g_handle* group_handle_ = nullptr;
+  UniqueFd drop_log_;
   guint fd_watch_ = 0;
   guint flush_timer_ = 0;
   guint summary_timer_ = 0;

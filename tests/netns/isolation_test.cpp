@@ -15,20 +15,13 @@
 #include "tests/support/api_rig.h"
 #include "tests/support/http_client.h"
 #include "tests/support/media_probe.h"
+#include "tests/support/network_namespaces.h"
 #include "tests/support/recording_run.h"
 
 using namespace test_support;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string ip_command() {
-  for (const char* path : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
-    if (access(path, X_OK) == 0) return path;
-  return "ip";
-}
-
-bool sh(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
 
 // Namespaces wired as above (each camera in its own, with its own MAC, on a bridge cam0 in the
 // recorder's), deleted with everything in them when this goes out of scope.
@@ -68,9 +61,7 @@ class Topology {
   bool ok() const { return ok_; }
   // argv that runs `command` inside namespace `ns`.
   std::vector<std::string> in(const std::string& ns, std::vector<std::string> command) const {
-    std::vector<std::string> argv = {ip_command(), "netns", "exec", ns};
-    argv.insert(argv.end(), command.begin(), command.end());
-    return argv;
+    return in_namespace(ns, std::move(command));
   }
 
   std::string camera_a, camera_b, recorder, cloud;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The .deb, checked without installing it: builds it with cpack into a scratch folder, extracts it with
-# dpkg-deb -x into a scratch root, and checks what it would put on a recorder (binaries, units, snippets,
-# docs, the example configuration), its Depends and maintainer scripts, and that the packaged recorder
-# accepts the packaged example configuration.
+# dpkg-deb -x into a scratch root, and checks what it would put on a recorder (binaries, stripped; the
+# drop-log helper; units, snippets, docs, the example configuration), its Depends and maintainer
+# scripts, and that the packaged recorder accepts the packaged example configuration.
 #   install_test.sh BUILD_DIR SOURCE_DIR CPACK
 # Exit 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE). Runs as root or not; changes nothing outside
 # its scratch folder.
@@ -52,8 +52,27 @@ for binary in recorder recorderctl; do
 done
 extra_binaries=$(find "$root/usr/bin" -mindepth 1 ! -name recorder ! -name recorderctl -printf '%f ')
 [ -z "$extra_binaries" ] || fail "usr/bin holds more than recorder and recorderctl: $extra_binaries"
-for unit in "$source_dir"/systemd/*.service; do expect_file "usr/lib/systemd/system/$(basename "$unit")"; done
-expect_file usr/lib/systemd/system/recorder-firewall.service
+# The drop-log helper is for systemd, not for people: libexec, where recorder-nflog@.service looks.
+helper=usr/libexec/onboard-recorder/nflog-opener
+[ -x "$root/$helper" ] || fail "$helper is missing or not executable"
+grep -q "^ExecStart=/$helper " "$source_dir/systemd/recorder-nflog@.service" ||
+  fail "recorder-nflog@.service does not start /$helper"
+# Stripped (CPACK_STRIP_FILES): no debug sections and no symbol table in what goes onto a train.
+if command -v readelf >/dev/null; then
+  for binary in usr/bin/recorder usr/bin/recorderctl "$helper"; do
+    [ -f "$root/$binary" ] || continue
+    sections=$(readelf -S --wide "$root/$binary")
+    ! grep -qE '\.debug_info|\.symtab' <<<"$sections" || fail "$binary is not stripped (.debug_info or .symtab)"
+  done
+else
+  fail "readelf (binutils) is missing: cannot check that the binaries are stripped"
+fi
+for unit in "$source_dir"/systemd/*.service "$source_dir"/systemd/*.socket "$source_dir"/systemd/*.timer; do
+  expect_file "usr/lib/systemd/system/$(basename "$unit")"
+done
+for unit in recorder-firewall.service recorder-nflog.socket recorder-nflog@.service; do
+  expect_file "usr/lib/systemd/system/$unit"
+done
 for snippet in "$source_dir"/systemd/*.sysusers; do
   expect_file "usr/lib/sysusers.d/$(basename "$snippet" .sysusers).conf"
 done
@@ -73,7 +92,7 @@ outside=$(cd "$root" && find . -mindepth 1 -maxdepth 1 ! -name usr ! -name etc)
 # Control fields. The GStreamer plugins are declared by hand; the linked libraries come from shlibdeps.
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for package in gstreamer1.0-plugins-good gstreamer1.0-plugins-bad libgstreamer1.0-0 libnftables1; do
+for package in gstreamer1.0-plugins-good gstreamer1.0-plugins-bad libgstreamer1.0-0 libnftables1 libmnl0; do
   grep -qE "(^|, )$package( |,|$)" <<<"$depends" || fail "Depends lacks $package"
 done
 [ "$(dpkg-deb -f "$deb" Package)" = onboard-recorder ] || fail "the package is not called onboard-recorder"
@@ -95,6 +114,11 @@ for script in postinst prerm postrm; do
   ! grep -q '@PACKAGE_' "$scratch/control/$script" || fail "$script has an unsubstituted @PACKAGE_...@"
 done
 grep -q 'recorder-firewall.service' "$scratch/control/postinst" || fail "postinst does not name the units"
+grep -q 'recorder-nflog.socket' "$scratch/control/postinst" || fail "postinst does not name recorder-nflog.socket"
+# A template without an instance cannot be restarted or stopped: systemctl would complain at every upgrade.
+for script in postinst prerm; do
+  ! grep -q '@\.service' "$scratch/control/$script" || fail "$script names a template unit"
+done
 run_script() {
   PATH="$stubs:$PATH" "$scratch/control/$1" "${@:2}" >"$scratch/script.log" 2>&1 ||
     { cat "$scratch/script.log"; fail "$* exited non-zero"; }

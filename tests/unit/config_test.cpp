@@ -161,6 +161,21 @@ TEST_F(ConfigFiles, MissingFileIsReported) {
   }
 }
 
+// The privileged firewall units load the configuration without the cameras' secrets: they cannot read
+// the recorder user's password files, and must not need to (only addresses matter to the firewall).
+TEST_F(ConfigFiles, SkippingSecretsNeverOpensPasswordFilesButStillChecksTheKeys) {
+  const auto file = write("recorder.yaml", with_cameras(good_camera + "    username: admin\n"
+                                                        "    password_file: /nonexistent/pw\n"));
+  const Config config = load_config(file, CameraSecrets::Skip);
+  ASSERT_EQ(config.cameras.size(), 1u);
+  EXPECT_TRUE(config.cameras[0].password.empty());
+  EXPECT_EQ(config.cameras[0].url, "rtsp://192.0.2.10/stream1");
+  EXPECT_THROW(load_config(file), ConfigError);  // the recorder itself does read it
+
+  const auto without_user = write("no-user.yaml", with_cameras(good_camera + "    password_file: /nonexistent/pw\n"));
+  EXPECT_THROW(load_config(without_user, CameraSecrets::Skip), ConfigError);
+}
+
 TEST_F(ConfigFiles, ErrorsNeverContainThePassword) {
   const std::string message = error_of(with_cameras(good_camera + "    password: hunter2-secret\n"));
   ASSERT_FALSE(message.empty());

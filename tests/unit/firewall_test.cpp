@@ -475,6 +475,9 @@ TEST_F(NetworkConfigFiles, ValidBlockGivesValuesAndDefaults) {
   EXPECT_FALSE(config.network->serve_dhcp);
   EXPECT_EQ(config.network->log_group, 5);
   EXPECT_EQ(config.network->verify_seconds, 30);
+  // Where recorder-nflog.socket listens and recorder-firewall-guard.service writes (systemd/).
+  EXPECT_EQ(config.network->drop_log_socket, "/run/onboard-recorder/nflog.sock");
+  EXPECT_EQ(config.network->guard_result_file, "/run/onboard-recorder-firewall/guard-result.json");
 
   const Config set = load(with_network(good_network + "  serve_ntp: true\n  serve_dhcp: true\n  log_group: 7\n"
                                                       "  verify_seconds: 5\n"));
@@ -547,6 +550,18 @@ TEST_F(NetworkConfigFiles, UnknownKeyIsRejected) {
   EXPECT_NE(message.find("recorder.yaml:7:"), std::string::npos) << message;
   EXPECT_NE(message.find("network.serve_nntp"), std::string::npos) << message;
   EXPECT_NE(message.find("unknown key"), std::string::npos) << message;
+}
+
+TEST_F(NetworkConfigFiles, HelperPathsMustBeAbsolute) {
+  const Config set = load(with_network(good_network + "  drop_log_socket: /run/x/nflog.sock\n"
+                                                      "  guard_result_file: /run/y/guard.json\n"));
+  EXPECT_EQ(set.network->drop_log_socket, "/run/x/nflog.sock");
+  EXPECT_EQ(set.network->guard_result_file, "/run/y/guard.json");
+  for (const std::string key : {"drop_log_socket", "guard_result_file"}) {
+    const std::string message = error_of(with_network(good_network + "  " + key + ": run/relative\n"));
+    EXPECT_NE(message.find("network." + key), std::string::npos) << message;
+    EXPECT_NE(message.find("must be an absolute path"), std::string::npos) << message;
+  }
 }
 
 TEST_F(NetworkConfigFiles, LogGroupOutOfRangeIsRejected) {

@@ -37,6 +37,9 @@ struct CommonOptions {
   std::vector<std::string> flags;  // "--repair", ...
 };
 CommonOptions parse_common(const Arguments& args, const std::vector<std::string>& allowed_flags);
+// The configuration of --config for the firewall commands: without the cameras' passwords, and with a
+// network: block (else recorder::Error).
+recorder::config::Config load_firewall_config(const CommonOptions& options);
 int usage_error(const std::string& problem);
 
 // The command line itself is wrong (exit code 2 and the usage text).

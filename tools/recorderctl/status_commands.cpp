@@ -41,9 +41,11 @@ void print_status(const api::StatusFile& file, double age_seconds) {
     std::cout << fmt::format("storage: {} free of {} (floor {}){}\n", gib(s.storage_free_bytes), gib(s.storage_capacity_bytes),
                              gib(s.storage_floor_bytes), s.storage_alarm ? ", ALARM: full and nothing may be deleted" : "");
   else std::cout << "storage: not checked yet\n";
+  const std::string by_guard = s.firewall_guarded ? ", as recorder-firewall-guard reports" : "";
   if (s.firewall_applied)
-    std::cout << (*s.firewall_applied ? fmt::format("firewall: applied ({} drift repair(s))\n", s.firewall_drift_repairs)
-                                      : "firewall: NOT APPLIED: " + s.firewall_problem + "\n");
+    std::cout << (*s.firewall_applied
+                      ? fmt::format("firewall: applied ({} drift repair(s){})\n", s.firewall_drift_repairs, by_guard)
+                      : "firewall: NOT APPLIED: " + s.firewall_problem + by_guard + "\n");
   else if (!s.firewall_problem.empty()) std::cout << "firewall: not verified: " << s.firewall_problem << "\n";
   else std::cout << "firewall: none configured\n";
   if (!s.drop_monitor_problem.empty()) std::cout << "blocked traffic: not attributed: " << s.drop_monitor_problem << "\n";

@@ -1,0 +1,149 @@
+// recorderctl firewall apply|guard: what the privileged units run (recorder-firewall.service at boot,
+// recorder-firewall-guard.timer every 30 s). Each writes what came of it to network.guard_result_file,
+// because the recorder, without CAP_NET_ADMIN, cannot look at the table itself (docs/firewall.md).
+
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <openssl/evp.h>
+#include <sstream>
+
+#include "commands.h"
+#include "recorder/core/clock.h"
+#include "recorder/firewall/firewall_plan.h"
+#include "recorder/firewall/guard_report.h"
+#include "recorder/firewall/nft_table.h"
+#include "recorder/firewall/ruleset_renderer.h"
+
+namespace recorderctl {
+
+using namespace recorder;
+using firewall::GuardOutcome;
+
+namespace {
+
+// "--listing FILE" taken out of `args`; "" when absent.
+std::string take_listing_option(Arguments& args) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] != "--listing") continue;
+    std::string file = args[i + 1];
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+    return file;
+  }
+  return "";
+}
+
+// The kernel's listing of our table right after applying it: what the guard compares against later.
+std::string applied_listing() {
+  auto listed = firewall::list_applied_table();
+  if (!listed) throw Error(ErrorKind::Unavailable, "the table is not in the kernel after applying it");
+  return *listed;
+}
+
+void save_listing(const std::string& file, const std::string& listing) {
+  std::ofstream out(file, std::ios::trunc);
+  out << listing;
+  if (!out.flush()) throw Error(ErrorKind::Unavailable, "cannot write " + file);
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += digits[digest[i] >> 4];
+    hex += digits[digest[i] & 15];
+  }
+  return hex;
+}
+
+// What one run found: the outcome, the drift or nothing, and the kernel's listing afterwards.
+struct RunResult {
+  GuardOutcome outcome;
+  std::string detail;
+  std::string listing;
+};
+
+// Runs `run` and writes its result (or its failure, with the reason, before passing it on) to
+// network.guard_result_file for the recorder. The drift repairs since boot are carried from the last
+// result. A result that cannot be written fails the command (exit 1) after the firewall work is done:
+// the recorder would otherwise report the guard silent without anyone seeing why.
+int reporting_to_recorder(const config::NetworkConfig& network, const std::function<RunResult()>& run) {
+  const auto& file = network.guard_result_file;
+  int drift_repairs = 0;
+  try {
+    if (const auto previous = firewall::read_guard_report(file)) drift_repairs = previous->drift_repairs;
+  } catch (const std::exception&) {
+    // A damaged result is replaced; only its count is lost.
+  }
+  firewall::GuardReport report{SystemClock().wall_now(), GuardOutcome::Failed, "", "", drift_repairs};
+  const auto write = [&] {
+    try {
+      firewall::write_guard_report(file, report);
+      return true;
+    } catch (const std::exception& e) {
+      std::cerr << "recorderctl: cannot write the result for the recorder to " << file.string() << ": " << e.what() << "\n";
+      return false;
+    }
+  };
+  try {
+    const RunResult result = run();
+    report.outcome = result.outcome;
+    report.detail = result.detail;
+    report.table_sha256 = sha256_hex(result.listing);
+    report.drift_repairs += result.outcome == GuardOutcome::Repaired;
+  } catch (const std::exception& e) {
+    report.detail = e.what();
+    write();
+    throw;
+  }
+  return write() ? 0 : 1;
+}
+
+}  // namespace
+
+int firewall_apply(const Arguments& given) {
+  Arguments args = given;
+  const std::string listing = take_listing_option(args);
+  const auto config = load_firewall_config(parse_common(args, {}));
+  return reporting_to_recorder(*config.network, [&] {
+    firewall::apply_ruleset(firewall::render_ruleset(firewall::plan_firewall(config)));
+    const std::string listed = applied_listing();
+    if (!listing.empty()) save_listing(listing, listed);
+    std::cout << "applied table " << firewall::table_family << " " << firewall::table_name << "\n";
+    return RunResult{GuardOutcome::Applied, "", listed};
+  });
+}
+
+// One round of what the recorder's FirewallGuard does every verify_seconds, for
+// recorder-firewall-guard.service (the recorder runs without CAP_NET_ADMIN, docs/firewall.md): compare the
+// kernel's table with the listing saved when it was applied, and restore it on drift. A saved listing
+// rather than `firewall check`'s private namespace: that needs CAP_SYS_ADMIN, which the guard has not.
+int firewall_guard(const Arguments& given) {
+  Arguments args = given;
+  const std::string listing = take_listing_option(args);
+  if (listing.empty()) throw UsageError("--listing FILE is required (written by firewall apply --listing FILE)");
+  const auto config = load_firewall_config(parse_common(args, {}));
+  return reporting_to_recorder(*config.network, [&] {
+    const auto script = firewall::render_ruleset(firewall::plan_firewall(config));
+    std::ifstream in(listing);
+    std::ostringstream saved;
+    saved << in.rdbuf();
+    const auto actual = firewall::list_applied_table();
+    // Silent on stdout when all is well (it runs every 30 s); the result file says it was checked.
+    if (in && actual && *actual == saved.str()) return RunResult{GuardOutcome::Verified, "", *actual};
+    const std::string drift = !in ? "no listing saved at " + listing
+                              : actual ? "the table was changed from outside"
+                                       : "the table was removed from outside";
+    std::cout << "firewall drift: " << drift << "; applying it again\n";
+    firewall::apply_ruleset(script);
+    const std::string listed = applied_listing();
+    save_listing(listing, listed);
+    std::cout << "restored table " << firewall::table_family << " " << firewall::table_name << "\n";
+    return RunResult{GuardOutcome::Repaired, drift, listed};
+  });
+}
+
+}  // namespace recorderctl
