@@ -79,6 +79,7 @@ void CameraSupervisor::connect() {
   settings.username = camera_.username;
   settings.password = camera_.password.reveal();
   settings.segment_length = std::chrono::seconds(storage_.segment_seconds);
+  if (camera_.stall_buffer) settings.frame_queue_bytes = *camera_.stall_buffer;
   // Half the retention floor stays free whatever happens: when all footage is protected and the disk
   // fills, the catalog can still be written and an operator can still lift a protection.
   std::error_code no_space_info;
