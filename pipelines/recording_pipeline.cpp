@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "pipelines/frame_queue.h"
 #include "recorder/core/logging.h"
 
 namespace recorder::pipelines {
@@ -34,12 +35,12 @@ struct RecordingPipeline::Shared {
   std::map<guint, GstPad*> chain_inputs;  // stream number -> sink pad of its depayloader (owned ref)
   bool have_video = false;
   bool have_audio = false;
-  GstPad* first_chain_output = nullptr;  // src pad of the first stream's parser (owned ref)
-  bool first_chain_threaded = false;     // a queue now stands between it and the muxer
+  // Each stream's frame queue (borrowed: the pipeline owns them, and outlives every reader).
+  GstElement* video_queue = nullptr;
+  GstElement* audio_queue = nullptr;
 
   ~Shared() {
     for (auto& [number, pad] : chain_inputs) gst_object_unref(pad);
-    if (first_chain_output != nullptr) gst_object_unref(first_chain_output);
   }
 };
 
@@ -139,17 +140,15 @@ GstPadProbeReturn on_file_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
-// Links a chain's last pad to its muxer pad, through a queue (a thread of its own) when asked.
-// The queue is bounded in time only, far beyond a GOP, so that it never blocks the source thread
-// while splitmuxsink collects a GOP of the other stream.
-void link_to_muxer(Shared& shared, GstPad* output, GstPad* mux_pad, bool own_thread) {
-  if (!own_thread) {
-    gst_pad_link(output, mux_pad);
-    return;
-  }
-  GstElement* queue = make("queue");
-  g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64(30 * GST_SECOND),
-               nullptr);
+// Links a chain's parser to its muxer pad through a frame queue (frame_queue.h), a thread of its own
+// that the source thread never waits for: not while the disk stalls, and not while splitmuxsink holds
+// this stream back until the other stream's GOP is in (with two streams over TCP, both arrive on the
+// source's one thread, which would otherwise wait for data only it can deliver). Audio is a few kB/s:
+// an eighth of the video's bound holds it far longer than the video's.
+GstElement* link_to_muxer(Shared& shared, GstPad* output, GstPad* mux_pad, bool video) {
+  GstElement* queue = make("framequeue", video ? "video-queue" : "audio-queue");
+  const std::uint64_t bound = shared.settings.frame_queue_bytes;
+  g_object_set(queue, "max-bytes", guint64(video ? bound : bound / 8), nullptr);
   gst_bin_add(GST_BIN(shared.pipeline), queue);
   GstPad* queue_input = gst_element_get_static_pad(queue, "sink");
   GstPad* queue_output = gst_element_get_static_pad(queue, "src");
@@ -158,6 +157,7 @@ void link_to_muxer(Shared& shared, GstPad* output, GstPad* mux_pad, bool own_thr
   gst_object_unref(queue_input);
   gst_object_unref(queue_output);
   gst_element_sync_state_with_parent(queue);
+  return queue;
 }
 
 // Builds depay -> parse for one stream, links it to a new splitmuxsink pad, returns the chain's input.
@@ -168,20 +168,7 @@ GstPad* build_chain(const SharedRef& shared, const char* depay_name, const char*
   gst_element_link(depay, parse);
   GstPad* mux_pad = gst_element_request_pad_simple(shared->splitmux, video ? "video" : "audio_%u");
   GstPad* parse_src = gst_element_get_static_pad(parse, "src");
-  // Over TCP all streams arrive on the source's one thread (rtsp_tcp_source.h),
-  // but splitmuxsink holds one stream back until the others catch up: with two streams, each needs a
-  // thread of its own between parser and muxer, or the thread waits for data only it can deliver.
-  const bool another_stream = shared->first_chain_output != nullptr;
-  const bool own_thread = shared->settings.use_tcp && another_stream;
-  link_to_muxer(*shared, parse_src, mux_pad, own_thread);
-  if (own_thread && !shared->first_chain_threaded) {
-    GstPad* first_mux_pad = gst_pad_get_peer(shared->first_chain_output);
-    gst_pad_unlink(shared->first_chain_output, first_mux_pad);
-    link_to_muxer(*shared, shared->first_chain_output, first_mux_pad, true);
-    gst_object_unref(first_mux_pad);
-    shared->first_chain_threaded = true;
-  }
-  if (!another_stream) shared->first_chain_output = GST_PAD(gst_object_ref(parse_src));
+  (video ? shared->video_queue : shared->audio_queue) = link_to_muxer(*shared, parse_src, mux_pad, video);
   if (video) {
     gst_pad_add_probe(parse_src, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                       on_video_data, hold(shared), release);
@@ -395,7 +382,18 @@ std::uint64_t RecordingPipeline::recorded_bytes() const {
 }
 
 std::uint64_t RecordingPipeline::recorded_frames() const {
-  return shared_->recorded_frames.load(std::memory_order_relaxed);
+  const std::uint64_t dropped = dropped_frames();  // first: every frame dropped was counted before
+  return shared_->recorded_frames.load(std::memory_order_relaxed) - dropped;
+}
+
+std::uint64_t RecordingPipeline::dropped_frames() const {
+  std::lock_guard lock(shared_->mutex);
+  return frame_queue_drops(shared_->video_queue).frames;
+}
+
+std::uint64_t RecordingPipeline::dropped_bytes() const {
+  std::lock_guard lock(shared_->mutex);
+  return frame_queue_drops(shared_->video_queue).bytes + frame_queue_drops(shared_->audio_queue).bytes;
 }
 
 gboolean RecordingPipeline::on_bus_message(GstBus*, GstMessage* message, gpointer data) {
@@ -420,6 +418,10 @@ gboolean RecordingPipeline::on_bus_message(GstBus*, GstMessage* message, gpointe
       listener->on_pipeline_finished();
       break;
     case GST_MESSAGE_ELEMENT: {
+      if (const auto notice = read_frame_queue_notice(message)) {
+        self->shared_->log->warn(describe(*notice, GST_OBJECT_NAME(GST_MESSAGE_SRC(message))));
+        break;
+      }
       const GstStructure* s = gst_message_get_structure(message);
       const char* location = s ? gst_structure_get_string(s, "location") : nullptr;
       guint64 running_time = 0;

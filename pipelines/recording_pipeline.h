@@ -1,7 +1,8 @@
 #pragma once
-// One camera's GStreamer pipeline: source -> depay -> parse -> splitmuxsink(mp4mux fragmented ->
-// durablefilesink). No decoding. The source is rtsptcpsrc over TCP (rtsp_tcp_source.h), rtspsrc over
-// UDP. Owned by that camera's supervisor; one instance per connection attempt.
+// One camera's GStreamer pipeline: source -> depay -> parse -> framequeue -> splitmuxsink(mp4mux
+// fragmented -> durablefilesink). No decoding. The source is rtsptcpsrc over TCP (rtsp_tcp_source.h),
+// rtspsrc over UDP; the frame queues keep a stalled disk from stalling the camera (frame_queue.h).
+// Owned by that camera's supervisor; one instance per connection attempt.
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "pipelines/frame_queue.h"
 #include "recorder/core/clock.h"
 
 namespace recorder::pipelines {
@@ -50,6 +52,7 @@ struct RecordingSettings {
   std::chrono::seconds segment_length{60};
   std::chrono::milliseconds fragment_length{1000};
   std::uint64_t reserve_bytes = 0;  // free space segment files must never eat into
+  std::uint64_t frame_queue_bytes = default_frame_queue_bytes;  // video frames held while the disk stalls
 
   // Names the file of a segment that starts now; called on a streaming thread.
   std::function<std::filesystem::path(WallTime start)> segment_path;
@@ -74,10 +77,14 @@ class RecordingPipeline {
   std::optional<MonotonicTime> last_video_data() const;
   // Key frames with running time in [from, to); forgets those before `from`.
   std::int64_t take_key_frames(std::chrono::nanoseconds from, std::chrono::nanoseconds to);
-  // Bytes the muxer handed to this pipeline's segment files, and video frames that left the parser,
-  // since start(). Readable from any thread.
+  // Bytes the muxer handed to this pipeline's segment files, and video frames that left the parser and
+  // were not dropped, since start(). Readable from any thread.
   std::uint64_t recorded_bytes() const;
   std::uint64_t recorded_frames() const;
+  // Video frames, and bytes of video and audio, that the frame queues dropped because the disk fell
+  // behind, since start(). Readable from any thread.
+  std::uint64_t dropped_frames() const;
+  std::uint64_t dropped_bytes() const;
 
   struct Shared;  // state reachable from GStreamer's streaming threads
 

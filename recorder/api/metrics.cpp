@@ -59,6 +59,16 @@ std::string render_metrics(const StatusSnapshot& s) {
   for (const auto& c : s.cameras)
     m.sample(fmt::format("recorder_camera_recorded_frames_total{{camera=\"{}\"}}", label(c.id)),
              static_cast<double>(c.recorded_frames));
+  m.family("recorder_camera_dropped_frames_total", "counter",
+           "video frames of the camera dropped since the recorder started because the disk fell behind");
+  for (const auto& c : s.cameras)
+    m.sample(fmt::format("recorder_camera_dropped_frames_total{{camera=\"{}\"}}", label(c.id)),
+             static_cast<double>(c.dropped_frames));
+  m.family("recorder_camera_dropped_bytes_total", "counter",
+           "bytes of the camera's video and audio dropped since the recorder started because the disk fell behind");
+  for (const auto& c : s.cameras)
+    m.sample(fmt::format("recorder_camera_dropped_bytes_total{{camera=\"{}\"}}", label(c.id)),
+             static_cast<double>(c.dropped_bytes));
   m.family("recorder_camera_seconds_since_last_segment", "gauge", "seconds since footage of the camera last reached the disk");
   for (const auto& c : s.cameras)
     if (c.seconds_since_segment)

@@ -20,6 +20,7 @@ struct CameraStatus {
   std::optional<double> seconds_since_segment;    // nullopt: never recorded
   std::int64_t reconnects = 0;                    // failures since start
   std::uint64_t recorded_bytes = 0, recorded_frames = 0;  // written to segment files since start
+  std::uint64_t dropped_frames = 0, dropped_bytes = 0;    // given up since start: the disk fell behind
   std::string failure;                            // why it is not recording, while it is not
 };
 

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "pipelines/durable_file_sink.h"
+#include "pipelines/frame_queue.h"
 #include "pipelines/rtsp_tcp_source.h"
 #include "recorder/catalog/recovery.h"
 #include "recorder/api/api.h"
@@ -46,6 +47,7 @@ RecorderDaemon::RecorderDaemon(config::Config config, const Clock& clock, std::s
 
   pipelines::register_durable_file_sink();
   pipelines::register_rtsp_tcp_source();
+  pipelines::register_frame_queue();
   for (const auto& camera : config_.cameras)
     cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
 
@@ -140,6 +142,8 @@ void RecorderDaemon::publish_status() {
     if (const auto at = camera->last_segment_at()) c.seconds_since_segment = std::chrono::duration<double>(now - *at).count();
     c.recorded_bytes = camera->recorded_bytes();
     c.recorded_frames = camera->recorded_frames();
+    c.dropped_frames = camera->dropped_frames();
+    c.dropped_bytes = camera->dropped_bytes();
     c.failure = camera->last_failure();
     status.cameras.push_back(std::move(c));
   }

@@ -79,6 +79,7 @@ void CameraSupervisor::connect() {
   settings.username = camera_.username;
   settings.password = camera_.password.reveal();
   settings.segment_length = std::chrono::seconds(storage_.segment_seconds);
+  if (camera_.stall_buffer) settings.frame_queue_bytes = *camera_.stall_buffer;
   // Half the retention floor stays free whatever happens: when all footage is protected and the disk
   // fills, the catalog can still be written and an operator can still lift a protection.
   std::error_code no_space_info;
@@ -196,6 +197,8 @@ void CameraSupervisor::retire_pipeline() {
   if (!pipeline_) return;
   retired_bytes_ += pipeline_->recorded_bytes();
   retired_frames_ += pipeline_->recorded_frames();
+  retired_dropped_frames_ += pipeline_->dropped_frames();
+  retired_dropped_bytes_ += pipeline_->dropped_bytes();
   pipeline_.reset();  // torn down in the background
 }
 
@@ -205,6 +208,14 @@ std::uint64_t CameraSupervisor::recorded_bytes() const {
 
 std::uint64_t CameraSupervisor::recorded_frames() const {
   return retired_frames_ + (pipeline_ ? pipeline_->recorded_frames() : 0);
+}
+
+std::uint64_t CameraSupervisor::dropped_frames() const {
+  return retired_dropped_frames_ + (pipeline_ ? pipeline_->dropped_frames() : 0);
+}
+
+std::uint64_t CameraSupervisor::dropped_bytes() const {
+  return retired_dropped_bytes_ + (pipeline_ ? pipeline_->dropped_bytes() : 0);
 }
 
 void CameraSupervisor::on_pipeline_failed(const pipelines::PipelineFailure& failure) {

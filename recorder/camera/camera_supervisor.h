@@ -45,6 +45,10 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   // pipeline it has had (for /metrics).
   std::uint64_t recorded_bytes() const;
   std::uint64_t recorded_frames() const;
+  // Video frames, and bytes of video and audio, dropped because the disk fell behind, across every
+  // pipeline since start (for /metrics).
+  std::uint64_t dropped_frames() const;
+  std::uint64_t dropped_bytes() const;
   const std::string& id() const { return camera_.id; }
 
   void on_pipeline_failed(const pipelines::PipelineFailure& failure) override;
@@ -96,6 +100,8 @@ class CameraSupervisor final : public pipelines::PipelineListener {
   std::int64_t failures_ = 0;
   std::uint64_t retired_bytes_ = 0;   // recorded by the pipelines before the current one
   std::uint64_t retired_frames_ = 0;
+  std::uint64_t retired_dropped_frames_ = 0;
+  std::uint64_t retired_dropped_bytes_ = 0;
 };
 
 }  // namespace recorder::camera

@@ -41,7 +41,8 @@ Secret read_password_file(const ConfigNode& node, const std::filesystem::path& f
 
 CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& relative_to, CameraSecrets secrets) {
   node.expect_map_with_keys(
-      {"id", "url", "transport", "username", "password", "password_file", "car", "position", "max_bytes"});
+      {"id", "url", "transport", "username", "password", "password_file", "car", "position", "max_bytes",
+       "stall_buffer"});
   CameraConfig camera;
 
   const ConfigNode id = node.child("id");
@@ -77,6 +78,13 @@ CameraConfig read_camera(const ConfigNode& node, const std::filesystem::path& re
   if (auto car = node.optional_child("car")) camera.car = static_cast<int>(car->as_integer(1, 99));
   if (auto position = node.optional_child("position")) camera.position = position->as_string();
   if (auto quota = node.optional_child("max_bytes")) camera.max_bytes = quota->as_byte_size();
+  // Below a few frames every hiccup of the disk would cost frames; above, one camera could take the
+  // memory of several.
+  if (auto buffer = node.optional_child("stall_buffer")) {
+    camera.stall_buffer = buffer->as_byte_size();
+    if (*camera.stall_buffer < (256u << 10) || *camera.stall_buffer > (64u << 20))
+      buffer->fail("must be between 256K and 64M");
+  }
   return camera;
 }
 

@@ -36,6 +36,7 @@ struct CameraConfig {
   std::optional<int> car;          // which car of the train (documentation, API listing)
   std::string position;            // where in the car, e.g. "door 1A"
   std::optional<std::uint64_t> max_bytes;  // quota: oldest footage of this camera goes beyond it
+  std::optional<std::uint64_t> stall_buffer;  // video held while the disk stalls; default 3 MiB (frame_queue.h)
   bool operator==(const CameraConfig&) const = default;
 };
 

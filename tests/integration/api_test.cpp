@@ -21,17 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int api_port_from_log(Process& recorder, const std::string& scheme = "http") {
-  const std::regex listening("API listening on " + scheme + "://127\\.0\\.0\\.1:([0-9]+)");
-  for (int i = 0; i < 100; ++i) {
-    std::smatch match;
-    const std::string log = recorder.stderr_text();
-    if (std::regex_search(log, match, listening)) return std::stoi(match[1]);
-    std::this_thread::sleep_for(100ms);
-  }
-  return 0;
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
@@ -47,7 +36,7 @@ TEST(Api, HealthAndMetricsServedAndBadRequestsAnsweredWithoutHarm) {
   std::string output;
   ASSERT_EQ(run_recorderctl(dir.path(), {"storage", "init", "--config", config.string()}, &output), 0) << output;
   Process recorder("recorder", {RECORDER_PATH, "--config", config.string()}, dir.path());
-  const int port = api_port_from_log(recorder);
+  const int port = api_port_from_log(recorder, "http");
   ASSERT_GT(port, 0) << recorder.stderr_text();
   EXPECT_TRUE(contains(recorder.stderr_text(), "serving plain HTTP: passwords and footage cross the network unencrypted"))
       << recorder.stderr_text();

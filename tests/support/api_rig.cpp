@@ -10,10 +10,8 @@
 namespace test_support {
 using namespace std::chrono_literals;
 
-namespace {
-
-int api_port_from_log(Process& recorder) {
-  const std::regex listening("API listening on https?://127\\.0\\.0\\.1:([0-9]+)");
+int api_port_from_log(Process& recorder, const std::string& scheme) {
+  const std::regex listening("API listening on " + scheme + "://127\\.0\\.0\\.1:([0-9]+)");
   for (int i = 0; i < 200; ++i) {
     std::smatch match;
     const std::string log = recorder.stderr_text();
@@ -23,8 +21,6 @@ int api_port_from_log(Process& recorder) {
   }
   return 0;
 }
-
-}  // namespace
 
 std::string api_accounts(const std::filesystem::path& dir) {
   recorder::api::UserStore users;

@@ -18,6 +18,10 @@ inline std::string password_of(const std::string& user) { return user + "-passwo
 // it and a signing key under <dir>/keys/, so that no test touches the system's default paths.
 std::string api_accounts(const std::filesystem::path& dir);
 
+// The port a starting recorder says its API listens on; 0 if it exits or does not say so within 10 s.
+// `scheme`: a regex for the scheme it must name ("http", "https").
+int api_port_from_log(Process& recorder, const std::string& scheme = "https?");
+
 struct ApiRigOptions {
   int cameras = 2;
   std::string api_extra;        // more lines under api:, indented by two spaces

@@ -17,7 +17,8 @@ api::StatusSnapshot sample_status() {
   api::StatusSnapshot s;
   s.health = "FAULT";
   // c1-door's bytes need more than 32 bits, as a day of footage does.
-  s.cameras = {{"c1-door", "recording", 2.5, 0, 5'000'000'123, 90'000}, {"c2-cab", "backoff", std::nullopt, 7, 0, 0}};
+  s.cameras = {{"c1-door", "recording", 2.5, 0, 5'000'000'123, 90'000, 120, 4'500'000},
+               {"c2-cab", "backoff", std::nullopt, 7, 0, 0}};
   s.storage_checked = true;
   s.storage_free_bytes = 1000;
   s.storage_capacity_bytes = 5000;
@@ -89,6 +90,11 @@ TEST(Metrics, ExposesCamerasStorageAndFirewallInPrometheusText) {
                            "recorder_camera_recorded_frames_total{camera=\"c1-door\"} 90000\n",
                            "recorder_camera_recorded_frames_total{camera=\"c2-cab\"} 0\n",
                            "# TYPE recorder_camera_recorded_frames_total counter\n",
+                           "recorder_camera_dropped_frames_total{camera=\"c1-door\"} 120\n",
+                           "recorder_camera_dropped_frames_total{camera=\"c2-cab\"} 0\n",
+                           "# TYPE recorder_camera_dropped_frames_total counter\n",
+                           "recorder_camera_dropped_bytes_total{camera=\"c1-door\"} 4500000\n",
+                           "# TYPE recorder_camera_dropped_bytes_total counter\n",
                            "recorder_camera_seconds_since_last_segment{camera=\"c1-door\"} 2.5\n",
                            "recorder_storage_free_bytes 1000\n", "recorder_deleted_segments_total{cause=\"space\"} 3\n",
                            "recorder_deleted_bytes_total{cause=\"space\"} 300\n", "recorder_firewall_applied 0\n",

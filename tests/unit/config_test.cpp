@@ -60,13 +60,14 @@ TEST_F(ConfigFiles, ValidConfigGivesTypedValuesAndDefaults) {
   EXPECT_EQ(config.storage.retention.max_age_days, 28);   // defaults
   EXPECT_EQ(config.storage.retention.max_protected_percent, 25);
   EXPECT_FALSE(config.cameras[0].max_bytes.has_value());
+  EXPECT_FALSE(config.cameras[0].stall_buffer.has_value());
 }
 
 TEST_F(ConfigFiles, RetentionAndQuotasAreRead) {
   const auto file = write("recorder.yaml",
                           "storage:\n  path: /srv\n  retention:\n    max_age_days: 14\n    min_free_percent: 8\n"
                           "    min_free_bytes: 20G\n    max_protected_percent: 30\n    check_seconds: 5\n"
-                          "cameras:\n" + good_camera + "    max_bytes: 512M\n");
+                          "cameras:\n" + good_camera + "    max_bytes: 512M\n    stall_buffer: 6M\n");
   const Config config = load_config(file);
   EXPECT_EQ(config.storage.retention.max_age_days, 14);
   EXPECT_EQ(config.storage.retention.min_free_percent, 8);
@@ -74,6 +75,7 @@ TEST_F(ConfigFiles, RetentionAndQuotasAreRead) {
   EXPECT_EQ(config.storage.retention.max_protected_percent, 30);
   EXPECT_EQ(config.storage.retention.check_seconds, 5);
   EXPECT_EQ(config.cameras[0].max_bytes, 512ULL << 20);
+  EXPECT_EQ(config.cameras[0].stall_buffer, 6ULL << 20);
   // The floor is the larger of the two: 8 % of 100 GiB is 8 GiB, less than 20 GiB.
   EXPECT_EQ(free_space_floor(config.storage.retention, 100ULL << 30), 20ULL << 30);
   EXPECT_EQ(free_space_floor(config.storage.retention, 1000ULL << 30), (1000ULL << 30) / 100 * 8);
@@ -147,6 +149,8 @@ INSTANTIATE_TEST_SUITE_P(
                   {"storage.retention.max_protected_percent", "between 0 and 100"}},
         BadConfig{"CameraQuotaBadUnit", with_cameras(good_camera + "    max_bytes: 5X\n"),
                   {"cameras[0].max_bytes", "'5X'"}},
+        BadConfig{"CameraStallBufferTooLarge", with_cameras(good_camera + "    stall_buffer: 1G\n"),
+                  {"cameras[0].stall_buffer", "between 256K and 64M"}},
         BadConfig{"BadLogLevel", with_cameras(good_camera) + "log_level: loud\n", {"log_level", "'loud'"}},
         BadConfig{"NotYaml", "storage: [unclosed\n", {"not valid YAML"}},
         BadConfig{"EmptyFile", "", {"(top level)", "mapping"}}),
