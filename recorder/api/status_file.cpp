@@ -36,9 +36,8 @@ std::string to_json(const StatusFile& file) {
                       {"drop_monitor_problem", s.drop_monitor_problem}};
   if (s.firewall_applied) status["firewall_applied"] = *s.firewall_applied;
   if (s.clock_synchronised) status["clock_synchronised"] = *s.clock_synchronised;
-  const auto since_epoch = std::chrono::duration<double>(file.written_at.time_since_epoch()).count();
   json::object root{{"written_at", format_rfc3339(file.written_at)},
-                    {"written_at_unix", since_epoch},
+                    {"written_at_unix", to_unix_seconds(file.written_at)},
                     {"pid", file.pid},
                     {"summary", file.summary},
                     {"status", std::move(status)}};
@@ -59,8 +58,7 @@ StatusFile status_file_from_json(const std::string& text) {
   try {
     const json::object root = json::parse(text).as_object();
     StatusFile file;
-    file.written_at = WallTime(std::chrono::duration_cast<WallTime::duration>(
-        std::chrono::duration<double>(field(root, "written_at_unix").to_number<double>())));
+    file.written_at = from_unix_seconds(field(root, "written_at_unix").to_number<double>());
     file.pid = field(root, "pid").to_number<long>();
     file.summary = json::value_to<std::string>(field(root, "summary"));
     const json::object& s = field(root, "status").as_object();

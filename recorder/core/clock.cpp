@@ -83,4 +83,10 @@ std::string format_utc_date(WallTime time) {
   return fmt::format("{:04}-{:02}-{:02}", f.tm_year + 1900, f.tm_mon + 1, f.tm_mday);
 }
 
+double to_unix_seconds(WallTime time) { return std::chrono::duration<double>(time.time_since_epoch()).count(); }
+
+WallTime from_unix_seconds(double seconds) {
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::duration<double>(seconds)));
+}
+
 }  // namespace recorder

@@ -31,6 +31,10 @@ std::string format_compact_utc(WallTime time);
 std::string format_rfc3339(WallTime time);
 // Parses RFC 3339 ("2026-11-30T10:54:44Z", "2026-11-30T11:54:44.5+01:00"); nullopt when it is not one.
 std::optional<WallTime> parse_rfc3339(const std::string& text);
+// Seconds since the Unix epoch as a number, and back: how the small JSON files that processes leave for
+// each other (the status file, the firewall guard's result) carry a time exactly enough to compare.
+double to_unix_seconds(WallTime time);
+WallTime from_unix_seconds(double seconds);
 // "2026-11-30": the UTC day, used as a directory name.
 std::string format_utc_date(WallTime time);
 

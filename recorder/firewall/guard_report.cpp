@@ -56,7 +56,7 @@ const char* to_string(GuardOutcome outcome) {
 
 std::string to_json(const GuardReport& report) {
   const json::object root{{"at", format_rfc3339(report.at)},
-                          {"at_unix", std::chrono::duration<double>(report.at.time_since_epoch()).count()},
+                          {"at_unix", to_unix_seconds(report.at)},
                           {"outcome", to_string(report.outcome)},
                           {"detail", report.detail},
                           {"table_sha256", report.table_sha256},
@@ -68,8 +68,7 @@ GuardReport guard_report_from_json(const std::string& text) {
   try {
     const json::object root = json::parse(text).as_object();
     GuardReport report;
-    report.at = WallTime(std::chrono::duration_cast<WallTime::duration>(
-        std::chrono::duration<double>(field(root, "at_unix").to_number<double>())));
+    report.at = from_unix_seconds(field(root, "at_unix").to_number<double>());
     report.outcome = outcome_named(json::value_to<std::string>(field(root, "outcome")));
     report.detail = json::value_to<std::string>(field(root, "detail"));
     report.table_sha256 = json::value_to<std::string>(field(root, "table_sha256"));

@@ -117,21 +117,23 @@ int firewall_unit(const std::string& ns, const fs::path& dir, const fs::path& co
   return status.value_or(-1);
 }
 
-std::string skip_reason() {
-  if (geteuid() != 0) return "needs root to create network namespaces";
-  if (program("setpriv").empty()) return "setpriv (util-linux) is missing: cannot drop capabilities";
-  if (program("systemd-socket-activate").empty()) return "systemd-socket-activate is missing: cannot stand in for the socket unit";
-  return "";
-}
+class PrivilegeSplit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to create network namespaces";
+    if (program("setpriv").empty()) GTEST_SKIP() << "setpriv (util-linux) is missing: cannot drop capabilities";
+    if (program("systemd-socket-activate").empty())
+      GTEST_SKIP() << "systemd-socket-activate is missing: cannot stand in for the socket unit";
+  }
+  ScratchDir scratch_;
+  const fs::path dir = scratch_.path();
+};
 
 }  // namespace
 
-TEST(PrivilegeSplit, ARecorderWithoutCapabilitiesAttributesDropsThroughTheHelper) {
-  if (const auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+TEST_F(PrivilegeSplit, ARecorderWithoutCapabilitiesAttributesDropsThroughTheHelper) {
   CameraLink net;
   if (!net.ok()) GTEST_SKIP() << "cannot create network namespaces and veth pairs here";
-  ScratchDir scratch;
-  const fs::path dir = scratch.path();
   const auto config = write_recorder_config(dir,
                                             {{.id = "door-a", .url = "rtsp://10.78.0.10:8554/cam/1"},
                                              {.id = "saloon-b", .url = "rtsp://10.78.0.11:8554/cam/1"}},
@@ -183,12 +185,9 @@ TEST(PrivilegeSplit, ARecorderWithoutCapabilitiesAttributesDropsThroughTheHelper
   EXPECT_FALSE(contains(output, "saloon-b")) << "attributed to the wrong camera:\n" << output;
 }
 
-TEST(PrivilegeSplit, TheHelperHandsTheGroupToOneReaderAtATimeAndSaysWhyNot) {
-  if (const auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+TEST_F(PrivilegeSplit, TheHelperHandsTheGroupToOneReaderAtATimeAndSaysWhyNot) {
   Namespaces net({"rec"});
   if (!net.ok()) GTEST_SKIP() << "cannot create network namespaces here";
-  ScratchDir scratch;
-  const fs::path dir = scratch.path();
   const auto config = write_recorder_config(dir, {{.id = "door-a", .url = "rtsp://10.78.0.10:8554/cam/1"}}, 5);
   add_network(config, dir);
   const auto socket = dir / "nflog.sock";
@@ -215,12 +214,9 @@ TEST(PrivilegeSplit, TheHelperHandsTheGroupToOneReaderAtATimeAndSaysWhyNot) {
   EXPECT_TRUE(recorder::firewall::fetch_drop_log(socket, 7, 5s)) << helper.stderr_text();
 }
 
-TEST(PrivilegeSplit, TheGuardWritesWhatItFoundForTheRecorder) {
-  if (const auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+TEST_F(PrivilegeSplit, TheGuardWritesWhatItFoundForTheRecorder) {
   Namespaces net({"rec"});
   if (!net.ok()) GTEST_SKIP() << "cannot create network namespaces here";
-  ScratchDir scratch;
-  const fs::path dir = scratch.path();
   // A camera password file as on a train: the recorder user's, mode 0600. The units (root without
   // CAP_DAC_OVERRIDE) cannot read it, and must not need to.
   const auto config = write_recorder_config(
