@@ -100,7 +100,10 @@ void RtspTcpStreaming::set_up_streams(RtspClientSession& session, const GstSDPMe
     const gchar* format = gst_sdp_media_get_format(media, 0);
     if (format == nullptr) continue;
     const guint payload_type = static_cast<guint>(std::atoi(format));
-    GstCaps* caps = gst_sdp_media_get_caps_from_media(media, static_cast<gint>(payload_type));
+    // Owned so that a SETUP the camera refuses (it throws) does not leak the caps on every retry.
+    const std::unique_ptr<GstCaps, decltype(&gst_caps_unref)> owned_caps(
+        gst_sdp_media_get_caps_from_media(media, static_cast<gint>(payload_type)), &gst_caps_unref);
+    GstCaps* caps = owned_caps.get();
     if (caps == nullptr) continue;
     gst_sdp_media_attributes_to_caps(media, caps);
     GstStructure* structure = gst_caps_get_structure(caps, 0);
@@ -118,7 +121,6 @@ void RtspTcpStreaming::set_up_streams(RtspClientSession& session, const GstSDPMe
       add_pad(*stream, caps, payload_type);
       streams_.push_back(std::move(stream));
     }
-    gst_caps_unref(caps);
   }
 }
 
