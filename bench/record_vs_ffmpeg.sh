@@ -12,7 +12,8 @@
 #            steady window, as CPU seconds per camera-minute; "whole" is the same over the entire round
 #   rss      VmRSS at the end of the window (steady) and the highest sample (peak); for ffmpeg the sum over
 #            its processes, and also their summed PSS, since N processes share their libraries' pages;
-#            "slope": least-squares growth of the per-second samples over the window (a long single
+#            "slope": least-squares growth of the per-second samples over the window, and over its second
+#            half alone (a plateau shows only the first; a leak shows both) (a long single
 #            recorder round, BENCH_KINDS=recorder, shows whether memory creeps)
 #   bytes    what the files hold (du, catalog excluded) against the access-unit bytes camsim handed to
 #            its payloaders while the round ran (no RTP/RTSP headers): "sent"
@@ -46,6 +47,10 @@ sum_field() {  # sum_field AWK-PROGRAM FILE...: prints the sum, 0 when no file c
   local sum
   sum=$(awk "$1"' END {print t + 0}' "${@:2}" 2>/dev/null || true)
   echo "${sum:-0}"
+}
+rss_slope() {  # rss_slope FROM-SECOND FILE: least-squares KiB per hour of "second rss" samples after FROM
+  awk -v from="$1" '$1 > from {n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2}
+    END {d = n * sxx - sx * sx; printf "%.0f", (d > 0 ? (n * sxy - sx * sy) / d * 3600 : 0)}' "$2"
 }
 ticks() { sum_field '{t += $14 + $15}' $(printf '/proc/%s/stat ' "$@"); }  # utime + stime
 rss_kib() { sum_field '$1 == "VmRSS:" {t += $2}' $(printf '/proc/%s/status ' "$@"); }
@@ -118,8 +123,11 @@ run_round() {
   c1=$(ticks "${pids[@]}")
   local steady pss alive=0 slope
   # How RSS grows over the window: least-squares slope of the per-second samples, in KiB per hour.
-  slope=$(awk '{n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2}
-    END {d = n * sxx - sx * sx; printf "%.0f", (d > 0 ? (n * sxy - sx * sy) / d * 3600 : 0)}' "$dir/rss.txt")
+  # The same over the window's second half alone: a plateau (allocator arenas filling up once) shows a
+  # slope over the whole window but none late; a leak shows both.
+  local late_slope
+  slope=$(rss_slope 0 "$dir/rss.txt")
+  late_slope=$(rss_slope $(( window / 2 )) "$dir/rss.txt")
   steady=$(rss_kib "${pids[@]}"); [ "$steady" -gt "$peak" ] && peak=$steady; pss=$(pss_kib "${pids[@]}")
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
   [ "$alive" -eq "${#pids[@]}" ] || fail "$kind round $round: $(( ${#pids[@]} - alive )) of ${#pids[@]} processes died (logs in $dir)"
@@ -140,7 +148,7 @@ run_round() {
   [[ $kind == recorder* ]] && failures=$(grep -c 'backoff' "$dir/recorder.log" || true)
   echo "kind=$kind round=$round cpu_ticks=$(( c1 - c0 )) rss_kib=$steady peak_kib=$peak pss_kib=$pss" \
        "sent_frames=$(( frames1 - frames0 )) sent_bytes=$(( bytes1 - bytes0 )) frames=$recorded bytes=$written" \
-       "failures=$failures rss_slope_kib_h=$slope" >>"$work/rounds.txt"
+       "failures=$failures rss_slope_kib_h=$slope late_slope_kib_h=$late_slope" >>"$work/rounds.txt"
   rm -rf "${dir:?}"/cam* "$dir/footage"
 }
 
@@ -155,10 +163,10 @@ for round in $(seq 1 "$rounds"); do
     awk -v n="$cameras" -v w="$window" -v hz="$hz" -v line="$line" 'BEGIN {
       split(line, kv, " "); for (i in kv) { e = index(kv[i], "="); f[substr(kv[i], 1, e - 1)] = substr(kv[i], e + 1) }
       printf "round %d %-8s  cpu %.3f s/camera-min  rss %.1f MiB (%.2f/camera) peak %.1f  pss %.1f MiB" \
-             "  frames %d/%d sent  bytes %.1f/%.1f MB sent  failures %d  rss slope %+.1f MiB/h\n",
+             "  frames %d/%d sent  bytes %.1f/%.1f MB sent  failures %d  rss slope %+.1f MiB/h (second half %+.1f)\n",
         f["round"], f["kind"], f["cpu_ticks"] / hz / n / (w / 60), f["rss_kib"] / 1024, f["rss_kib"] / 1024 / n,
         f["peak_kib"] / 1024, f["pss_kib"] / 1024, f["frames"], f["sent_frames"], f["bytes"] / 1e6,
-        f["sent_bytes"] / 1e6, f["failures"], f["rss_slope_kib_h"] / 1024 }'
+        f["sent_bytes"] / 1e6, f["failures"], f["rss_slope_kib_h"] / 1024, f["late_slope_kib_h"] / 1024 }'
   done
 done
 # Means over the rounds, and the ratio recorder/ffmpeg.
