@@ -13,8 +13,7 @@
 #   rss      VmRSS at the end of the window (steady) and the highest sample (peak); for ffmpeg the sum over
 #            its processes, and also their summed PSS, since N processes share their libraries' pages;
 #            "slope": least-squares growth of the per-second samples over the window, and over its second
-#            half alone (a plateau shows only the first; a leak shows both) (a long single
-#            recorder round, BENCH_KINDS=recorder, shows whether memory creeps)
+#            half alone; a long single recorder round (BENCH_KINDS=recorder) shows whether memory creeps
 #   bytes    what the files hold (du, catalog excluded) against the access-unit bytes camsim handed to
 #            its payloaders while the round ran (no RTP/RTSP headers): "sent"
 #   frames   video packets in the files (bench/count_frames.cpp, libav, as ffprobe -count_packets) against
@@ -123,7 +122,7 @@ run_round() {
   c1=$(ticks "${pids[@]}")
   local steady pss alive=0 slope
   # How RSS grows over the window: least-squares slope of the per-second samples, in KiB per hour.
-  # The same over the window's second half alone: a plateau (allocator arenas filling up once) shows a
+  # The same over the window's second half alone: memory that fills once to a high-water mark shows a
   # slope over the whole window but none late; a leak shows both.
   local late_slope
   slope=$(rss_slope 0 "$dir/rss.txt")
