@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "pipelines/frame_queue.h"
+#include "pipelines/segment_dating.h"
 #include "recorder/core/logging.h"
 
 namespace recorder::pipelines {
@@ -30,6 +31,7 @@ struct RecordingPipeline::Shared {
   std::mutex key_frame_mutex;
   std::deque<std::pair<GstClockTime, MonotonicTime>> key_frame_arrivals;
   std::deque<GstClockTime> key_frame_running_times;  // since the start of the open segment
+  SegmentDating segment_dating;                       // guarded by key_frame_mutex too
 
   std::mutex mutex;  // guards the members below (select-stream and pad-added run on other threads)
   std::map<guint, GstPad*> chain_inputs;  // stream number -> sink pad of its depayloader (owned ref)
@@ -238,18 +240,20 @@ void on_no_more_pads(GstElement* source, gpointer data) {
 // splitmuxsink names a file only after it has collected a whole GOP, seconds after its first frame:
 // the name must say when the footage starts, so look up when that key frame arrived.
 // The key frame's age is measured on the monotonic clock and subtracted from the wall clock now, so
-// that a segment named after a wall-clock step is dated by the corrected clock.
+// that a segment named after a wall-clock step is dated by the corrected clock. SegmentDating then
+// keeps consecutive segments on the stream's own time line (segment_dating.h says why).
 gchar* on_format_location(GstElement*, guint, GstSample* first_sample, gpointer data) {
   const SharedRef& shared = shared_of(data);
   const WallTime now = shared->clock->wall_now();
   const MonotonicTime monotonic_now = shared->clock->monotonic_now();
   WallTime start = now;
   GstBuffer* first = first_sample ? gst_sample_get_buffer(first_sample) : nullptr;
-  if (first != nullptr) {
-    const GstClockTime position = GST_BUFFER_DTS_OR_PTS(first);
+  const GstClockTime position = first != nullptr ? GST_BUFFER_DTS_OR_PTS(first) : GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID(position)) {
     std::lock_guard lock(shared->key_frame_mutex);
     for (const auto& [timestamp, arrived] : shared->key_frame_arrivals)
       if (timestamp == position) start = now - std::chrono::duration_cast<WallTime::duration>(monotonic_now - arrived);
+    start = shared->segment_dating.date(std::chrono::nanoseconds(position), start);
   }
   return g_strdup(shared->settings.segment_path(start).c_str());
 }
@@ -358,6 +362,10 @@ void RecordingPipeline::request_stop() {
 }
 
 void RecordingPipeline::split_now() {
+  {
+    std::lock_guard lock(shared_->key_frame_mutex);
+    shared_->segment_dating.restart();  // the wall clock stepped: date the next segment by the new clock
+  }
   if (shared_->splitmux != nullptr) g_signal_emit_by_name(shared_->splitmux, "split-now");
 }
 
