@@ -34,24 +34,7 @@ void FirewallWatch::start() {
     log_->warn("firewall: the recorder runs without CAP_NET_ADMIN: recorder-firewall.service applies the table and "
                "recorder-firewall-guard.timer repairs drift; their results are read from {}",
                network.guard_result_file.string());
-  // Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
-  try {
-    const auto plan = firewall::plan_firewall(config_);
-    for (const auto& camera : plan.cameras)
-      if (camera.address.find(':') == std::string::npos) camera_by_ipv4_[camera.address] = camera.id;
-    if (privileged_) {
-      guard_ = std::make_unique<firewall::FirewallGuard>(firewall::render_ruleset(plan), network.verify_seconds);
-      guard_->start();
-    }
-  } catch (const std::exception& e) {
-    if (privileged_) {
-      fault_ = e.what();
-      log_->error("FAULT: cameras are not isolated: {}", e.what());
-    } else {
-      // The table is the units' to apply, and their result says whether they could.
-      log_->warn("firewall plan: {} (IPv6 link-local traffic cannot be attributed by MAC address)", e.what());
-    }
-  }
+  plan_table();
   attach_drop_log();
   if (drop_monitor_) return;
   drop_log_retry_ = run_after(std::chrono::seconds(network.verify_seconds), [this] {
@@ -59,6 +42,47 @@ void FirewallWatch::start() {
     if (drop_monitor_) drop_log_retry_ = 0;  // the source goes away as this returns false
     return !drop_monitor_;
   });
+}
+
+void FirewallWatch::update_cameras(const std::vector<config::CameraConfig>& cameras) {
+  config_.cameras = cameras;
+  const std::string before = ruleset_;
+  plan_table();
+  if (!privileged_ && ruleset_ != before)
+    log_->info("firewall: the cameras changed; recorder-firewall-guard applies the table for them within {} s",
+               config_.network->verify_seconds);
+}
+
+// Safety first: a firewall problem never stops the recording; it makes the health FAULT and says why.
+void FirewallWatch::plan_table() {
+  try {
+    const auto plan = firewall::plan_firewall(config_);
+    camera_by_ipv4_.clear();
+    for (const auto& camera : plan.cameras)
+      if (camera.address.find(':') == std::string::npos) camera_by_ipv4_[camera.address] = camera.id;
+    if (drop_monitor_) drop_monitor_->set_cameras(camera_by_ipv4_);
+    ruleset_ = firewall::render_ruleset(plan);
+    if (!privileged_) return;
+    if (guard_) {
+      guard_->replace(ruleset_);
+    } else {
+      guard_ = std::make_unique<firewall::FirewallGuard>(ruleset_, config_.network->verify_seconds);
+      guard_->start();
+      fault_.clear();
+    }
+  } catch (const std::exception& e) {
+    if (privileged_ && guard_) {
+      // After a reload: the table in place still isolates every camera; the one it does not list stays
+      // unreachable (and so shows as down) until its entry is mended.
+      log_->error("firewall: keeping the table in place: {}", e.what());
+    } else if (privileged_) {
+      fault_ = e.what();
+      log_->error("FAULT: cameras are not isolated: {}", e.what());
+    } else {
+      // The table is the units' to apply, and their result says whether they could.
+      log_->warn("firewall plan: {} (IPv6 link-local traffic cannot be attributed by MAC address)", e.what());
+    }
+  }
 }
 
 void FirewallWatch::attach_drop_log() {

@@ -31,6 +31,10 @@ class FirewallWatch {
   // Applies the table (with CAP_NET_ADMIN) and starts reading the drop log; on the default main
   // context. A drop log that cannot be had is tried again every network.verify_seconds.
   void start();
+  // After a reload: plans the table for these cameras and, with CAP_NET_ADMIN, applies it if it changed
+  // (without, recorder-firewall-guard does, having read the same configuration). Keeps the table in place
+  // when the new cameras cannot be planned, and says why.
+  void update_cameras(const std::vector<config::CameraConfig>& cameras);
   // The firewall_* and drop-monitor fields of a status snapshot. Without CAP_NET_ADMIN it reads the
   // guard's result file first (a small file in /run, once a second) and logs what changed.
   void fill(api::StatusSnapshot& status);
@@ -38,6 +42,7 @@ class FirewallWatch {
   std::string summary() const;
 
  private:
+  void plan_table();
   void attach_drop_log();
   void read_guard_result();
   void fill_known(api::StatusSnapshot& status) const;
@@ -49,6 +54,7 @@ class FirewallWatch {
   bool privileged_ = false;                           // holds CAP_NET_ADMIN
   std::map<std::string, std::string> camera_by_ipv4_;  // to attribute link-local traffic by MAC
   std::string fault_;                                 // the firewall could not even be planned (with the capability)
+  std::string ruleset_;                               // rendered from the last plan that worked
   std::optional<firewall::GuardVerdict> guard_verdict_;  // without it: the guard's result as last read
   std::unique_ptr<firewall::FirewallGuard> guard_;    // only with CAP_NET_ADMIN
   std::unique_ptr<firewall::DropMonitor> drop_monitor_;  // declared after guard_: destroyed first

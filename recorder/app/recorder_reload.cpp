@@ -45,6 +45,7 @@ void RecorderDaemon::reload() {
   for (auto& camera : cameras_) running[camera->id()] = std::move(camera);
   cameras_.clear();
   config_ = apply_cameras(config_, loaded);
+  if (firewall_) firewall_->update_cameras(config_.cameras);  // before the new cameras try to connect
   std::vector<camera::CameraSupervisor*> to_start;
   for (const auto& camera : config_.cameras) {
     auto old = running.find(camera.id);

@@ -31,6 +31,8 @@ class DropMonitor {
   // CAP_NET_ADMIN, or handed over by the privileged helper), from the default main context. Only
   // reads it: reading needs no capability.
   void start(UniqueFd drop_log);
+  // The cameras after a reload; packets already counted keep the camera they were counted for.
+  void set_cameras(std::map<std::string, std::string> camera_by_ipv4) { camera_by_ipv4_ = std::move(camera_by_ipv4); }
   // Called for each dropped packet (public for the nflog callback and for tests).
   void on_packet(BlockedPacket packet);
 

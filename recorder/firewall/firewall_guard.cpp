@@ -38,6 +38,13 @@ void FirewallGuard::apply() {
   }
 }
 
+void FirewallGuard::replace(std::string script) {
+  if (script == script_) return;
+  script_ = std::move(script);
+  log_->info("firewall: the cameras changed; applying the table for them");
+  apply();
+}
+
 void FirewallGuard::verify() {
   if (!state_.applied) {
     apply();  // keep trying: the cause (a missing module, a busy netlink) may be gone

@@ -26,6 +26,8 @@ class FirewallGuard {
   void start();
   // Reads the kernel's table back and restores it if it differs from what was applied.
   void verify();
+  // Applies `script` now in place of the table it keeps, if it differs (a reload changed the cameras).
+  void replace(std::string script);
   const FirewallState& state() const { return state_; }
 
  private:

@@ -60,7 +60,8 @@ std::string to_json(const GuardReport& report) {
                           {"outcome", to_string(report.outcome)},
                           {"detail", report.detail},
                           {"table_sha256", report.table_sha256},
-                          {"drift_repairs", report.drift_repairs}};
+                          {"drift_repairs", report.drift_repairs},
+                          {"ruleset_sha256", report.ruleset_sha256}};
   return json::serialize(root) + "\n";
 }
 
@@ -73,6 +74,7 @@ GuardReport guard_report_from_json(const std::string& text) {
     report.detail = json::value_to<std::string>(field(root, "detail"));
     report.table_sha256 = json::value_to<std::string>(field(root, "table_sha256"));
     report.drift_repairs = field(root, "drift_repairs").to_number<int>();
+    if (const auto* ruleset = root.if_contains("ruleset_sha256")) report.ruleset_sha256 = json::value_to<std::string>(*ruleset);
     return report;
   } catch (const std::exception& e) {
     throw Error(ErrorKind::DataLoss, std::string("not a firewall guard result: ") + e.what());

@@ -28,6 +28,10 @@ struct GuardReport {
   std::string detail;        // the drift found, or why it failed; "" otherwise
   std::string table_sha256;  // of the kernel's listing of the table after the run; "" when failed
   int drift_repairs = 0;     // since boot (the file lives in /run): carried from the previous report
+  // Of the ruleset the table was applied from, rendered from the configuration; carried over a failed
+  // run. A guard that renders another one (a camera was added) applies that instead. "" in a report
+  // written before this field existed.
+  std::string ruleset_sha256;
 };
 
 std::string to_json(const GuardReport& report);

@@ -185,3 +185,53 @@ TEST(Isolation, CamerasReachNothingButTheRecorderAndEveryAttemptIsAttributed) {
   EXPECT_TRUE(contains(output, "door-a icmpv6 [ff02::1] type 134 ")) << "router advertisement not caught:\n" << output;
   EXPECT_FALSE(contains(output, "saloon-b udp 239.255.255.250:1900")) << "attributed to the wrong camera:\n" << output;
 }
+
+// A camera added by a reload (SIGHUP) is in the table the recorder applies for it: the recorder reaches
+// it (the table lets the recorder's RTSP out only to the cameras it lists) and its phoning home is
+// blocked and attributed to it. Without the re-planned table the new camera would never be recorded.
+TEST(Isolation, ACameraAddedByAReloadIsRecordedAndItsAttemptsAttributed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to create network namespaces";
+  Topology net;
+  if (!net.ok()) GTEST_SKIP() << "cannot create network namespaces and veth pairs here";
+  ScratchDir dir;
+
+  auto camera_argv = [&](const std::string& ns, const std::string& address) {
+    return net.in(ns, {CAMSIM_PATH, "--address", address, "--port", "8554", "--resolution", "320x240", "--bitrate",
+                       "300", "--phone-home", "dns", "--cloud-address", "198.51.100.2", "--phone-home-interval", "1"});
+  };
+  Process camera_a("camsim-a", camera_argv(net.camera_a, "10.77.0.10"), dir.path());
+  Process camera_b("camsim-b", camera_argv(net.camera_b, "10.77.0.11"), dir.path());
+  ASSERT_TRUE(camera_a.wait_for_stdout_line("ready", 60s)) << camera_a.stderr_text();
+  ASSERT_TRUE(camera_b.wait_for_stdout_line("ready", 60s)) << camera_b.stderr_text();
+
+  const auto write_config = [&](const std::vector<CameraEntry>& cameras) {
+    const auto config = write_recorder_config(dir.path(), cameras, 4);
+    std::ofstream(config, std::ios::app) << "network:\n  camera_interfaces: [cam0]\n  camera_subnets: [10.77.0.0/24]\n"
+                                            "  recorder_addresses: [10.77.0.1]\n  log_group: 6\n  verify_seconds: 3\n";
+    return config;
+  };
+  const CameraEntry door_a{.id = "door-a", .url = "rtsp://10.77.0.10:8554/cam/1"};
+  const auto config = write_config({door_a});
+  std::string output;
+  ASSERT_EQ(run_recorderctl(dir.path(), {"storage", "init", "--config", config.string()}, &output), 0) << output;
+  Process recorder("recorder", net.in(net.recorder, {RECORDER_PATH, "--config", config.string()}), dir.path());
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(contains(recorder.stderr_text(), "camera segment isolated")) << recorder.stderr_text();
+
+  write_config({door_a, {.id = "saloon-b", .url = "rtsp://10.77.0.11:8554/cam/1"}});
+  recorder.signal(SIGHUP);
+  std::this_thread::sleep_for(12s);
+  EXPECT_TRUE(contains(recorder.stderr_text(), "firewall: the cameras changed; applying the table for them"))
+      << recorder.stderr_text();
+  EXPECT_TRUE(sh(ip_command() + " netns exec " + net.recorder + " nft list table inet onboard_recorder | grep -q 10.77.0.11"))
+      << "the table does not list the added camera";
+  recorder.signal(SIGTERM);
+  ASSERT_EQ(recorder.wait(10s), 0) << recorder.stderr_text();
+
+  const auto segments = segments_of(dir.path() / "storage", "saloon-b");
+  ASSERT_FALSE(segments.empty()) << "the added camera was not recorded\n" << recorder.stderr_text();
+  EXPECT_GT(probe_media(segments.front().path).video_seconds, 3.0);
+  ASSERT_EQ(run_recorderctl(dir.path(), {"firewall", "attempts", "--config", config.string()}, &output), 0) << output;
+  EXPECT_TRUE(contains(output, "saloon-b udp 198.51.100.2:53 ")) << output;
+  EXPECT_TRUE(contains(output, "door-a udp 198.51.100.2:53 ")) << output;
+}

@@ -252,6 +252,27 @@ TEST_F(PrivilegeSplit, TheGuardWritesWhatItFoundForTheRecorder) {
   EXPECT_GE(result->at, verified_at);
   EXPECT_TRUE(sh(ip_command() + " netns exec " + net[0] + " nft list table inet onboard_recorder")) << "not restored";
 
+  // A camera added to the configuration (and reloaded into the recorder): the next guard run applies the
+  // table for it, without counting a drift, and the run after that finds it as applied.
+  const auto grown = write_recorder_config(dir, {{.id = "door-a", .url = "rtsp://10.78.0.10:8554/cam/1", .username = "admin",
+                                                  .password = "door-a-secret"},
+                                                 {.id = "saloon-b", .url = "rtsp://10.78.0.11:8554/cam/1"}},
+                                           5);
+  ASSERT_EQ(grown, config);
+  ASSERT_EQ(chown((dir / "door-a.password").c_str(), 65534, 65534), 0);
+  ASSERT_EQ(chmod((dir / "door-a.password").c_str(), 0600), 0);
+  add_network(config, dir);
+  ASSERT_EQ(firewall_unit(net[0], dir, config, {"guard", listing[0], listing[1]}, &output), 0) << output;
+  result = recorder::firewall::read_guard_report(result_file);
+  EXPECT_EQ(result->outcome, recorder::firewall::GuardOutcome::Applied) << output;
+  EXPECT_EQ(result->detail, "the configuration changed");
+  EXPECT_EQ(result->drift_repairs, 1);
+  EXPECT_TRUE(sh(ip_command() + " netns exec " + net[0] + " nft list table inet onboard_recorder | grep -q 10.78.0.11"))
+      << "the table does not list the added camera";
+  ASSERT_EQ(firewall_unit(net[0], dir, config, {"guard", listing[0], listing[1]}, &output), 0) << output;
+  EXPECT_EQ(recorder::firewall::read_guard_report(result_file)->outcome, recorder::firewall::GuardOutcome::Verified)
+      << output;
+
   // A guard that cannot do its job says why, in the file, and fails.
   EXPECT_NE(firewall_unit(net[0], dir, config, {"guard", "--listing", "/nonexistent/applied.nft"}, &output), 0);
   result = recorder::firewall::read_guard_report(result_file);

@@ -33,7 +33,7 @@ const WallTime noon = *parse_rfc3339("2026-11-30T12:00:00Z");
 constexpr std::chrono::seconds period{30};
 
 GuardReport report(GuardOutcome outcome, WallTime at = noon, std::string detail = "") {
-  return {at, outcome, std::move(detail), "ab12", 2};
+  return {at, outcome, std::move(detail), "ab12", 2, "cd34"};
 }
 
 }  // namespace
@@ -52,6 +52,20 @@ TEST_F(GuardReportFiles, WrittenWholeReadableByAllAndReadBackAsWritten) {
   EXPECT_EQ(read->detail, "the table was removed from outside");
   EXPECT_EQ(read->table_sha256, "ab12");
   EXPECT_EQ(read->drift_repairs, 2);
+  EXPECT_EQ(read->ruleset_sha256, "cd34");
+}
+
+// A result written before the ruleset's hash was recorded still reads, with no hash: the guard then
+// applies the table once and records it.
+TEST_F(GuardReportFiles, AResultWithoutTheRulesetHashReadsWithAnEmptyOne) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "old.json") << R"({"at":"x","at_unix":1796040000,"outcome":"verified","detail":"",)"
+                                      R"("table_sha256":"ab12","drift_repairs":3})";
+  const auto read = read_guard_report(dir_ / "old.json");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->outcome, GuardOutcome::Verified);
+  EXPECT_EQ(read->drift_repairs, 3);
+  EXPECT_EQ(read->ruleset_sha256, "");
 }
 
 TEST_F(GuardReportFiles, MissingIsNothingAndMalformedIsAnErrorNamingTheFile) {

@@ -59,26 +59,32 @@ std::string sha256_hex(const std::string& text) {
   return hex;
 }
 
-// What one run found: the outcome, the drift or nothing, and the kernel's listing afterwards.
+// What one run found: the outcome, the drift or nothing, the kernel's listing afterwards and the
+// SHA-256 of the ruleset the table in the kernel was applied from.
 struct RunResult {
   GuardOutcome outcome;
   std::string detail;
   std::string listing;
+  std::string ruleset_sha256;
 };
 
 // Runs `run` and writes its result (or its failure, with the reason, before passing it on) to
-// network.guard_result_file for the recorder. The drift repairs since boot are carried from the last
-// result. A result that cannot be written fails the command (exit 1) after the firewall work is done:
-// the recorder would otherwise report the guard silent without anyone seeing why.
-int reporting_to_recorder(const config::NetworkConfig& network, const std::function<RunResult()>& run) {
+// network.guard_result_file for the recorder. The drift repairs since boot and the applied ruleset's
+// hash are carried from the last result; `run` gets that hash. A result that cannot be written fails
+// the command (exit 1) after the firewall work is done: the recorder would otherwise report the guard
+// silent without anyone seeing why.
+int reporting_to_recorder(const config::NetworkConfig& network,
+                          const std::function<RunResult(const std::string& applied_ruleset_sha256)>& run) {
   const auto& file = network.guard_result_file;
-  int drift_repairs = 0;
+  firewall::GuardReport report{SystemClock().wall_now(), GuardOutcome::Failed, "", "", 0, ""};
   try {
-    if (const auto previous = firewall::read_guard_report(file)) drift_repairs = previous->drift_repairs;
+    if (const auto previous = firewall::read_guard_report(file)) {
+      report.drift_repairs = previous->drift_repairs;
+      report.ruleset_sha256 = previous->ruleset_sha256;
+    }
   } catch (const std::exception&) {
-    // A damaged result is replaced; only its count is lost.
+    // A damaged result is replaced; its count is lost, and the guard applies the table again.
   }
-  firewall::GuardReport report{SystemClock().wall_now(), GuardOutcome::Failed, "", "", drift_repairs};
   const auto write = [&] {
     try {
       firewall::write_guard_report(file, report);
@@ -89,10 +95,11 @@ int reporting_to_recorder(const config::NetworkConfig& network, const std::funct
     }
   };
   try {
-    const RunResult result = run();
+    const RunResult result = run(report.ruleset_sha256);
     report.outcome = result.outcome;
     report.detail = result.detail;
     report.table_sha256 = sha256_hex(result.listing);
+    report.ruleset_sha256 = result.ruleset_sha256;
     report.drift_repairs += result.outcome == GuardOutcome::Repaired;
   } catch (const std::exception& e) {
     report.detail = e.what();
@@ -108,12 +115,13 @@ int firewall_apply(const Arguments& given) {
   Arguments args = given;
   const std::string listing = take_listing_option(args);
   const auto config = load_firewall_config(parse_common(args, {}));
-  return reporting_to_recorder(*config.network, [&] {
-    firewall::apply_ruleset(firewall::render_ruleset(firewall::plan_firewall(config)));
+  return reporting_to_recorder(*config.network, [&](const std::string&) {
+    const auto script = firewall::render_ruleset(firewall::plan_firewall(config));
+    firewall::apply_ruleset(script);
     const std::string listed = applied_listing();
     if (!listing.empty()) save_listing(listing, listed);
     std::cout << "applied table " << firewall::table_family << " " << firewall::table_name << "\n";
-    return RunResult{GuardOutcome::Applied, "", listed};
+    return RunResult{GuardOutcome::Applied, "", listed, sha256_hex(script)};
   });
 }
 
@@ -121,19 +129,33 @@ int firewall_apply(const Arguments& given) {
 // recorder-firewall-guard.service (the recorder runs without CAP_NET_ADMIN, docs/firewall.md): compare the
 // kernel's table with the listing saved when it was applied, and restore it on drift. A saved listing
 // rather than `firewall check`'s private namespace: that needs CAP_SYS_ADMIN, which the guard has not.
+// A configuration that renders another ruleset than the one applied (cameras added or moved, then
+// reloaded into the recorder) is applied: otherwise the table would keep out the new cameras until the
+// next boot.
 int firewall_guard(const Arguments& given) {
   Arguments args = given;
   const std::string listing = take_listing_option(args);
   if (listing.empty()) throw UsageError("--listing FILE is required (written by firewall apply --listing FILE)");
   const auto config = load_firewall_config(parse_common(args, {}));
-  return reporting_to_recorder(*config.network, [&] {
+  return reporting_to_recorder(*config.network, [&](const std::string& applied_ruleset_sha256) {
     const auto script = firewall::render_ruleset(firewall::plan_firewall(config));
+    const std::string ruleset_sha256 = sha256_hex(script);
+    if (ruleset_sha256 != applied_ruleset_sha256) {
+      const std::string why = applied_ruleset_sha256.empty() ? "no record of the configuration the table was applied from"
+                                                              : "the configuration changed";
+      firewall::apply_ruleset(script);
+      const std::string listed = applied_listing();
+      save_listing(listing, listed);
+      std::cout << "firewall: " << why << "; applied table " << firewall::table_family << " " << firewall::table_name
+                << " for it\n";
+      return RunResult{GuardOutcome::Applied, why, listed, ruleset_sha256};
+    }
     std::ifstream in(listing);
     std::ostringstream saved;
     saved << in.rdbuf();
     const auto actual = firewall::list_applied_table();
     // Silent on stdout when all is well (it runs every 30 s); the result file says it was checked.
-    if (in && actual && *actual == saved.str()) return RunResult{GuardOutcome::Verified, "", *actual};
+    if (in && actual && *actual == saved.str()) return RunResult{GuardOutcome::Verified, "", *actual, ruleset_sha256};
     const std::string drift = !in ? "no listing saved at " + listing
                               : actual ? "the table was changed from outside"
                                        : "the table was removed from outside";
@@ -142,7 +164,7 @@ int firewall_guard(const Arguments& given) {
     const std::string listed = applied_listing();
     save_listing(listing, listed);
     std::cout << "restored table " << firewall::table_family << " " << firewall::table_name << "\n";
-    return RunResult{GuardOutcome::Repaired, drift, listed};
+    return RunResult{GuardOutcome::Repaired, drift, listed, ruleset_sha256};
   });
 }
 
