@@ -5,9 +5,19 @@
 # or lower).
 # Usage: check_units.sh SOURCE_DIR RECORDER RECORDERCTL NFLOG_OPENER
 #   (the built binaries stand in for /usr/bin's and /usr/libexec/onboard-recorder's)
+# Also that the guard timer's period is the shipped configuration's network.verify_seconds: the recorder
+# expects a guard result every verify_seconds and calls the guard silent after three missed.
 # Skips (exit 77, ctest SKIP_RETURN_CODE) where systemd-analyze is missing.
 set -eu
 source_dir=$1 recorder=$2 recorderctl=$3 nflog_opener=$4
+timer_period=$(sed -n 's/^OnUnitActiveSec=\([0-9]*\)s$/\1/p' "$source_dir/systemd/recorder-firewall-guard.timer")
+verify_seconds=$(sed -n 's/^ *verify_seconds: *\([0-9]*\).*/\1/p' "$source_dir/config/icng-train.yaml")
+if [ -z "$timer_period" ] || [ "$timer_period" != "$verify_seconds" ]; then
+  echo "recorder-firewall-guard.timer runs every '${timer_period}' s but config/icng-train.yaml has" \
+       "verify_seconds: '${verify_seconds}': keep them equal (docs/firewall.md)"
+  exit 1
+fi
+echo "guard timer period = verify_seconds = $verify_seconds s"
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "SKIP: systemd-analyze is not installed: units not checked"
   exit 77
