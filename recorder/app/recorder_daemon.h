@@ -65,6 +65,7 @@ class RecorderDaemon {
   // Stops `supervisor` (finalising its segment) and keeps it until it has; then runs `then` unless the
   // recorder is shutting down by then.
   void retire(std::unique_ptr<camera::CameraSupervisor> supervisor, std::function<void()> then = {});
+  bool still_retiring(const std::string& id) const;  // a supervisor of this camera is still finalising
   // Starts the camera `id` of cameras_ if it is a replacement still waiting for its predecessor.
   void start_waiting(const std::string& id);
   void finish_shutdown();

@@ -57,7 +57,9 @@ void RecorderDaemon::reload() {
     }
     cameras_.push_back(std::make_unique<camera::CameraSupervisor>(camera, config_.storage, clock_, catalog_));
     if (old == running.end()) {
-      to_start.push_back(cameras_.back().get());
+      // Removed by an earlier reload and added back before that supervisor finished finalising: this one
+      // starts once it has stopped (start_waiting), so that the camera's folder never has two writers.
+      if (!still_retiring(camera.id)) to_start.push_back(cameras_.back().get());
       continue;
     }
     // Changed: the new settings take over once the old pipeline has finalised its segment, so that the
@@ -66,7 +68,7 @@ void RecorderDaemon::reload() {
     running.erase(old);
     retire(std::move(previous), [this, id = camera.id] { start_waiting(id); });
   }
-  for (auto& [id, removed] : running) retire(std::move(removed));
+  for (auto& [id, removed] : running) retire(std::move(removed), [this, id = id] { start_waiting(id); });
   for (auto* camera : to_start) camera->start();
 
   if (storage_watch_) storage_watch_->update_quotas(config_);
@@ -87,6 +89,12 @@ void RecorderDaemon::retire(std::unique_ptr<camera::CameraSupervisor> supervisor
   camera->stop([this, then = std::move(then)] {
     if (shutting_down_) camera_stopped_in_shutdown();
     else if (then) then();
+  });
+}
+
+bool RecorderDaemon::still_retiring(const std::string& id) const {
+  return std::any_of(retiring_.begin(), retiring_.end(), [&](const auto& camera) {
+    return camera->id() == id && camera->state() != camera::CameraState::Stopped;
   });
 }
 

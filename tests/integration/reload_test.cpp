@@ -7,6 +7,7 @@
 #include <regex>
 #include <thread>
 
+#include "recorder/catalog/catalog.h"
 #include "tests/support/media_probe.h"
 #include "tests/support/recording_run.h"
 
@@ -85,4 +86,44 @@ TEST(Reload, SighupAppliesCameraChangesAndLeavesUnchangedCamerasAlone) {
   const auto b_segments = segments_of(recorder.storage(), "b");
   ASSERT_GE(b_segments.size(), 6u);
   expect_contiguous(b_segments, stopped_at);
+}
+
+// A camera removed by one reload and added back by the next, before its supervisor has finalised: the
+// new supervisor waits for it, so the camera's folder never has two writers and its recording runs
+// never overlap. The second SIGHUP follows the first as soon as the log shows it applied.
+TEST(Reload, ACameraAddedBackWhileStillFinalisingStartsAfterTheOldOneStopped) {
+  ScratchDir dir;
+  Camsim fleet("cam-fleet", {.cameras = 2}, dir.path());
+  const std::vector<CameraEntry> both = {{.id = "a", .url = fleet.urls()[0]}, {.id = "b", .url = fleet.urls()[1]}};
+  RecorderRun recorder(dir.path(), both, 4);
+  std::this_thread::sleep_for(6s);
+  ASSERT_FALSE(segments_of(recorder.storage(), "b").empty()) << recorder.log();
+
+  write_recorder_config(dir.path(), {both[0]}, 4);
+  recorder.process().signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (recorder.log().find("reload: +0 cameras, -1 (b)") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(2ms);
+  ASSERT_NE(recorder.log().find("reload: +0 cameras, -1 (b)"), std::string::npos) << recorder.log();
+  write_recorder_config(dir.path(), both, 4);
+  recorder.process().signal(SIGHUP);
+  std::this_thread::sleep_for(9s);
+  recorder.process().signal(SIGTERM);
+  ASSERT_EQ(recorder.process().wait(10s), 0) << recorder.log();
+
+  const auto log = recorder.log();
+  const auto stopped = log.find("[camera b] stopped; last segment finalised");
+  const auto second_start = log.find("[camera b] state stopped -> connecting", log.find("[camera b] state stopped -> connecting") + 1);
+  ASSERT_NE(stopped, std::string::npos) << log;
+  ASSERT_NE(second_start, std::string::npos) << "b was not added back\n" << log;
+  EXPECT_LT(stopped, second_start) << "the new supervisor started before the old one had finalised\n" << log;
+
+  recorder::catalog::Catalog view(recorder.storage(), recorder::catalog::Database::Mode::ReadOnly);
+  const auto runs = view.runs("b", 0, INT64_MAX);
+  ASSERT_GE(runs.size(), 2u) << log;
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    ASSERT_TRUE(runs[i - 1].ended_us.has_value());
+    EXPECT_GE(runs[i].started_us, *runs[i - 1].ended_us) << "runs " << i - 1 << " and " << i << " overlap";
+  }
+  EXPECT_GE(segments_of(recorder.storage(), "b").size(), 3u) << "b records again after coming back\n" << log;
 }
