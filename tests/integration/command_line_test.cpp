@@ -227,3 +227,30 @@ TEST(CommandLine, TlsInitSaysWhatIsMissingFromTheConfiguration) {
   EXPECT_EQ(run_recorderctl(dir.path(), {"tls", "init", "--config", config.string()}, &output), 1);
   EXPECT_TRUE(contains(output, config.string() + ": api has no tls: block")) << output;
 }
+
+// Six `recorderctl users add` at once, each hashing its password between loading and saving the file:
+// every user ends up in it (they take turns on the file's lock instead of saving over each other).
+TEST(CommandLine, UsersAddedAtTheSameTimeAreAllKept) {
+  ScratchDir dir;
+  const auto config = dir.path() / "recorder.yaml";
+  std::ofstream(config) << "storage:\n  path: " << (dir.path() / "storage").string()
+                        << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n"
+                        << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n";
+  std::vector<std::unique_ptr<Process>> runs;
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "user" + std::to_string(i);
+    const auto input = dir.path() / (name + ".stdin");
+    std::ofstream(input) << "a long enough passphrase " << i << "\n";
+    runs.push_back(std::make_unique<Process>(
+        "recorderctl-" + name,
+        std::vector<std::string>{RECORDERCTL_PATH, "users", "add", name, "--role", "viewer", "--config", config.string()},
+        dir.path(), input));
+  }
+  for (auto& run : runs) EXPECT_EQ(run->wait(60s), 0) << run->stdout_text() << run->stderr_text();
+  const auto store = recorder::api::UserStore::load(dir.path() / "users.yaml");
+  for (int i = 0; i < 6; ++i) {
+    const auto user = store.find("user" + std::to_string(i));
+    ASSERT_TRUE(user) << "user" << i << " was lost";
+    EXPECT_TRUE(recorder::api::verify_password(user->password_hash, "a long enough passphrase " + std::to_string(i)));
+  }
+}

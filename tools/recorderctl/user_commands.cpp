@@ -1,9 +1,15 @@
 // recorderctl users: the maintenance API's users file (api.users_file). The running recorder notices
 // changes by itself. Passwords come from standard input and are never printed, nor are their hashes.
 
+#include <fcntl.h>
 #include <iostream>
+#include <sys/file.h>
 #include <termios.h>
+#include <thread>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "commands.h"
 #include "recorder/api/users.h"
@@ -97,6 +103,44 @@ std::string read_password(const std::string& user) {
   return first;
 }
 
+// Two `recorderctl users` runs at once (two people, or a script) would each load the file, change it and
+// save it, and the later save would drop the other's change. Changes therefore hold an exclusive lock
+// on "<users file>.lock" from loading to saving; a second run waits for it, at most `patience`.
+class UsersFileLock {
+ public:
+  UsersFileLock(const std::filesystem::path& users_file, std::chrono::seconds patience) {
+    const std::string path = users_file.string() + ".lock";
+    std::error_code ignored;  // a folder that cannot be made is reported by open() below
+    if (users_file.has_parent_path()) std::filesystem::create_directories(users_file.parent_path(), ignored);
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw Error(ErrorKind::PermissionDenied, "cannot open " + path + ": " + std::strerror(errno));
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        const std::string why = std::strerror(errno);
+        close(fd_);
+        throw Error(ErrorKind::Unavailable, "cannot lock " + path + ": " + why);
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        close(fd_);
+        throw Error(ErrorKind::Unavailable, "another recorderctl users is changing " + users_file.string() +
+                                                " (it holds " + path + "); nothing changed, try again");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ~UsersFileLock() { close(fd_); }  // releases the lock
+  UsersFileLock(const UsersFileLock&) = delete;
+  UsersFileLock& operator=(const UsersFileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Long enough for the other run's password hashing (well under a second); a run that waits for a
+// person at a terminal has asked before it locks.
+constexpr std::chrono::seconds lock_patience{15};
+
 }  // namespace
 
 int users_command(const Arguments& args) {
@@ -112,14 +156,26 @@ int users_command(const Arguments& args) {
     return 0;
   }
   const std::string& name = options.name;
+  // Passwords are asked for before the lock (a person may take a while), and checked against the file
+  // as it is then, so that nobody types a password for nothing; the lock's fresh load decides.
+  std::optional<std::string> password;
   if (options.action == "add") {
-    if (store.find(name)) throw Error(ErrorKind::InvalidArgument, "user '" + name + "' exists already");  // before asking
-    store.add(name, *options.role, read_password(name));
+    if (store.find(name)) throw Error(ErrorKind::InvalidArgument, "user '" + name + "' exists already");
+    password = read_password(name);
+  } else if (options.action == "passwd") {
+    if (!store.find(name)) throw Error(ErrorKind::NotFound, "no user '" + name + "' in " + file.string());
+    password = read_password(name);
+  }
+  const UsersFileLock lock(file, lock_patience);
+  store = api::UserStore::load(file);
+  if (options.action == "add") {
+    if (store.find(name)) throw Error(ErrorKind::InvalidArgument, "user '" + name + "' exists already");
+    store.add(name, *options.role, *password);
     store.save(file);
     std::cout << "added " << name << " (" << api::role_name(*options.role) << ") to " << file.string() << "\n";
   } else if (options.action == "passwd") {
     if (!store.find(name)) throw Error(ErrorKind::NotFound, "no user '" + name + "' in " + file.string());
-    store.set_password(name, read_password(name));
+    store.set_password(name, *password);
     store.save(file);
     std::cout << "changed the password of " << name << " in " << file.string() << "\n";
   } else if (options.action == "role") {
