@@ -177,7 +177,10 @@ int run_helper(int connection, const std::string& config_file) {
   const pid_t child = fork();
   if (child == 0) {
     if (connection >= 0) {
-      dup2(connection, 3);
+      // dup2 onto itself keeps close-on-exec: a socket that already is fd 3 (a test run on its own from
+      // a shell) must lose the flag instead, or the helper starts without its connection.
+      if (connection == 3) fcntl(3, F_SETFD, 0);
+      else dup2(connection, 3);
       setenv("LISTEN_FDS", "1", 1);
       setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
     }
