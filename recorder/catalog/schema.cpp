@@ -88,6 +88,11 @@ const std::vector<const char*> upgrade_steps = {
     R"sql(
     CREATE INDEX incident_cameras_by_camera ON incident_cameras(camera_id, incident_id);
     )sql",
+    // 4: the audit log by time, for `recorderctl audit` and GET /api/v1/audit over a range: without it
+    // every such read scanned the whole log, which only grows (years of exports and logins).
+    R"sql(
+    CREATE INDEX audit_log_by_time ON audit_log(at_us, id);
+    )sql",
 };
 
 }  // namespace

@@ -128,6 +128,19 @@ TEST_F(Schema, OldDatabaseUpgradesToExactlyTheFreshSchemaAndKeepsItsRows) {
   EXPECT_EQ(catalog.segments_in_state(SegmentState::Writing).size(), 1u);
 }
 
+// The audit log is read by time range (Catalog::audit_entries); the log only grows, so that read must
+// use an index rather than scan it.
+TEST_F(Schema, AuditReadsByTimeUseAnIndex) {
+  Database db(Catalog::file_in(fresh_storage()), Database::Mode::ReadWrite);
+  upgrade_schema(db);
+  Statement plan = db.prepare(
+      "EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE at_us >= 1 AND at_us < 2 ORDER BY at_us, id LIMIT 10");
+  std::string steps;
+  while (plan.step()) steps += plan.text(3) + "\n";
+  EXPECT_NE(steps.find("USING INDEX audit_log_by_time"), std::string::npos) << steps;
+  EXPECT_EQ(steps.find("USE TEMP B-TREE"), std::string::npos) << "sorted again after the index: " << steps;
+}
+
 TEST_F(Schema, UpgradingTwiceChangesNothing) {
   Database db(Catalog::file_in(fresh_storage()), Database::Mode::ReadWrite);
   upgrade_schema(db);
