@@ -80,8 +80,8 @@ TEST(CrashRecovery, TwentyRandomKillsLeaveAConsistentCatalogAndLoseOnlyTheOpenFr
           << row.path << " " << catalog::to_string(row.state);
       ASSERT_TRUE(std::filesystem::exists(catalog.absolute(row.path))) << row.path;
     }
-    // Before each kill, the footage reaches to within 2 s of it: the open fragment (1 s) plus what the
-    // jitter buffer held (0.5 s) plus scheduling.
+    // Before each kill, the footage reaches to within 2 s of it: the open fragment (1 s) plus the frames
+    // queued for the muxer plus scheduling (the RTSP/TCP source has no jitter buffer to hold frames).
     for (const auto kill : kills) {
       const auto at = catalog::to_micros(kill);
       catalog::Micros covered_until = 0;
