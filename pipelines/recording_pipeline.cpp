@@ -251,9 +251,10 @@ gchar* on_format_location(GstElement*, guint, GstSample* first_sample, gpointer 
   const GstClockTime position = first != nullptr ? GST_BUFFER_DTS_OR_PTS(first) : GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID(position)) {
     std::lock_guard lock(shared->key_frame_mutex);
+    std::optional<WallTime> arrival;
     for (const auto& [timestamp, arrived] : shared->key_frame_arrivals)
-      if (timestamp == position) start = now - std::chrono::duration_cast<WallTime::duration>(monotonic_now - arrived);
-    start = shared->segment_dating.date(std::chrono::nanoseconds(position), start);
+      if (timestamp == position) arrival = now - std::chrono::duration_cast<WallTime::duration>(monotonic_now - arrived);
+    start = shared->segment_dating.date(std::chrono::nanoseconds(position), arrival, now);
   }
   return g_strdup(shared->settings.segment_path(start).c_str());
 }

@@ -4,12 +4,14 @@
 // these dates: a clip across a boundary gained or lost that jitter. Within one recording run the
 // camera's own time line (RTP time stamps) says exactly how far apart two key frames are, so a segment
 // is dated by the previous segment's date plus the stream time since then.
-// Arrivals still steer that date by a fraction of the difference per segment, at most 250 ppm of the
-// time since the previous segment (NTP slews at most 500 ppm), so a camera clock that runs fast or slow
-// against ours (tens of ppm) cannot pull footage away from the wall clock, while a late first arrival
-// (a run's first key frame waits for the pipeline to start) is worked off in steps of a millisecond or
-// two per boundary rather than one jump. A larger difference (a wall-clock step too small for the daemon to split the run, a camera whose time line
-// restarted) starts again from the arrival, as does restart().
+// Arrivals still steer that date, as a low-pass filter with a time constant of `steering_time`: each
+// segment moves 1 - exp(-T / steering_time) of the way towards its arrival, T being the stream time since
+// the previous one. So a camera clock that runs fast or slow against ours cannot pull footage away from
+// the wall clock (it lags by about drift x steering_time: 30 ms at 100 ppm), jitter reaches the dates of
+// short segments as a small fraction, and a run's late first key frame is worked off over minutes.
+// Two segments in a row more than `restart_beyond` off (a wall-clock step too small for the daemon to
+// split the run, a camera whose time line jumped) start again from the arrival; one alone (a stall on a
+// busy machine) does not. A time line that goes back, and restart(), start again at once.
 // Not thread-safe: the pipeline calls it under its key-frame lock.
 
 #include <chrono>
@@ -21,15 +23,12 @@ namespace recorder::pipelines {
 
 class SegmentDating {
  public:
-  // A difference from the stream's time line beyond this starts again from the arrival.
+  static constexpr std::chrono::seconds steering_time{300};
   static constexpr std::chrono::milliseconds restart_beyond{250};
-  // Each segment's date moves this fraction (1/n) of the way towards its key frame's arrival,
-  static constexpr int steering_divisor = 8;
-  // but by no more than the time since the previous segment divided by this (250 ppm).
-  static constexpr int steering_limit_divisor = 4000;
 
-  // `position`: the segment's first key frame on the stream's time line; `arrived`: when it arrived.
-  WallTime date(std::chrono::nanoseconds position, WallTime arrived);
+  // `position`: the segment's first key frame on the stream's time line; `arrived`: when it arrived,
+  // nullopt when that is not known (then the time line alone dates it, or `now` the first segment).
+  WallTime date(std::chrono::nanoseconds position, std::optional<WallTime> arrived, WallTime now);
   // The next segment is dated by its arrival alone (the run was split for a wall-clock step).
   void restart() { previous_.reset(); }
 
@@ -37,6 +36,7 @@ class SegmentDating {
   struct Dated {
     std::chrono::nanoseconds position;
     WallTime start;
+    bool far_off = false;  // its arrival was more than restart_beyond away from the time line
   };
   std::optional<Dated> previous_;
 };

@@ -192,10 +192,18 @@ void UserStore::save(const std::filesystem::path& file) const {
   if (!synced) throw Error(ErrorKind::Unavailable, fmt::format("cannot fsync {} after replacing {}", folder.string(), file.string()));
 }
 
+PasswordHash::PasswordHash(const std::string& password) : text_(hash_password(password)) {}
+
 void UserStore::add(const std::string& name, Role role, const std::string& password) {
+  check_name(name);  // a bad name or a taken one is said before the slow hash
+  if (find(name)) throw Error(ErrorKind::InvalidArgument, fmt::format("user '{}' exists already", name));
+  add(name, role, PasswordHash(password));
+}
+
+void UserStore::add(const std::string& name, Role role, const PasswordHash& password) {
   check_name(name);
   if (find(name)) throw Error(ErrorKind::InvalidArgument, fmt::format("user '{}' exists already", name));
-  users_.push_back(User{name, role, hash_password(password)});
+  users_.push_back(User{name, role, password.text()});
 }
 
 void UserStore::remove(const std::string& name) {
@@ -204,8 +212,12 @@ void UserStore::remove(const std::string& name) {
 }
 
 void UserStore::set_password(const std::string& name, const std::string& password) {
-  User& user = existing(name);
-  user.password_hash = hash_password(password);
+  existing(name);  // an unknown name is said before the slow hash
+  set_password(name, PasswordHash(password));
+}
+
+void UserStore::set_password(const std::string& name, const PasswordHash& password) {
+  existing(name).password_hash = password.text();
 }
 
 void UserStore::set_role(const std::string& name, Role role) { existing(name).role = role; }

@@ -36,6 +36,18 @@ struct User {
 // True when `password` matches `password_hash` (argon2id; deliberately slow, ~0.1 s and 64 MiB).
 bool verify_password(const std::string& password_hash, const std::string& password);
 
+// A password checked for strength and hashed (argon2id). Made before a change is applied, so that
+// `recorderctl users` holds the file's lock for the change only, not for the deliberately slow hash.
+class PasswordHash {
+ public:
+  // Errors: InvalidArgument for a password that is too short or too long.
+  explicit PasswordHash(const std::string& password);
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
 // The users file (YAML: `users: [{name: ..., role: ..., password_hash: ...}]`), as `recorderctl users` edits it.
 // Names: 1-64 characters of [A-Za-z0-9._-]. Passwords: at least 10 characters.
 class UserStore {
@@ -48,9 +60,11 @@ class UserStore {
 
   // Errors: InvalidArgument for a bad name or weak password, and when the name exists already.
   void add(const std::string& name, Role role, const std::string& password);
+  void add(const std::string& name, Role role, const PasswordHash& password);
   // Errors: NotFound for an unknown name (also set_password, set_role).
   void remove(const std::string& name);
   void set_password(const std::string& name, const std::string& password);
+  void set_password(const std::string& name, const PasswordHash& password);
   void set_role(const std::string& name, Role role);
 
   std::optional<User> find(const std::string& name) const;

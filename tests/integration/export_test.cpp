@@ -58,14 +58,14 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
   {
     // Within a run each segment begins where the one before ended on the camera's time line (dated by
     // SegmentDating), not where its key frame's arrival happened to put it: clips across a boundary
-    // neither gain nor lose the arrival jitter. (2 ms: 1 ms of steering per 4 s, 1 ms as file names keep ms.)
+    // neither gain nor lose the arrival jitter. (3 ms: file names keep milliseconds, arrivals steer a little.)
     catalog::Catalog view(recorder.storage(), catalog::Database::Mode::ReadOnly);
     const auto segments = view.segments("door", first.start_us, first.end_us);
     ASSERT_GE(segments.size(), 3u);
     for (std::size_t i = 1; i < segments.size(); ++i) {
       const auto& before = segments[i - 1];
       ASSERT_TRUE(before.end_us.has_value());
-      EXPECT_NEAR(static_cast<double>(segments[i].start_us - *before.end_us), 0.0, 2'000.0)
+      EXPECT_NEAR(static_cast<double>(segments[i].start_us - *before.end_us), 0.0, 3'000.0)
           << "between segments " << i - 1 << " and " << i << " (µs)";
     }
   }
@@ -86,9 +86,9 @@ TEST(Export, ClipsStartAtFromLastToMinusFromAcrossSegmentsAndReportGaps) {
     ASSERT_TRUE(media.opened);
     EXPECT_TRUE(media.starts_with_key_frame) << "an export starts on the key frame at or before `from`";
     EXPECT_NEAR(media.displayed_start_seconds, 0.0, frame) << "the first frame shown is at `from`";
-    // A clip of up to 9 s holds up to 3 boundaries of 4 s segments, each placed within 2 ms (checked above).
+    // A clip of up to 9 s holds up to 3 boundaries of 4 s segments, each placed within 3 ms (checked above).
     EXPECT_NEAR(media.displayed_end_seconds - media.displayed_start_seconds, static_cast<double>(length) / 1e6,
-                frame + 3 * 0.002);
+                frame + 3 * 0.003);
     EXPECT_TRUE(media.has_audio);
     EXPECT_EQ(output.find("gap:"), std::string::npos) << output;
   }

@@ -112,7 +112,9 @@ class UsersFileLock {
     const std::string path = users_file.string() + ".lock";
     std::error_code ignored;  // a folder that cannot be made is reported by open() below
     if (users_file.has_parent_path()) std::filesystem::create_directories(users_file.parent_path(), ignored);
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // Read-only and 0644 (it holds nothing): whoever made it, root or the recorder's user, the other can
+    // still open it to lock.
+    fd_ = open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw Error(ErrorKind::PermissionDenied, "cannot open " + path + ": " + std::strerror(errno));
     const auto deadline = std::chrono::steady_clock::now() + patience;
     while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -137,8 +139,7 @@ class UsersFileLock {
   int fd_ = -1;
 };
 
-// Long enough for the other run's password hashing (well under a second); a run that waits for a
-// person at a terminal has asked before it locks.
+// Long enough for other runs' loads and saves (hashing and asking happen before locking).
 constexpr std::chrono::seconds lock_patience{15};
 
 }  // namespace
@@ -156,15 +157,16 @@ int users_command(const Arguments& args) {
     return 0;
   }
   const std::string& name = options.name;
-  // Passwords are asked for before the lock (a person may take a while), and checked against the file
-  // as it is then, so that nobody types a password for nothing; the lock's fresh load decides.
-  std::optional<std::string> password;
+  // Passwords are asked for and hashed before the lock (a person may take a while, the hash a good part
+  // of a second), checked against the file as it is then so that nobody types a password for nothing;
+  // the fresh load under the lock decides.
+  std::optional<api::PasswordHash> password;
   if (options.action == "add") {
     if (store.find(name)) throw Error(ErrorKind::InvalidArgument, "user '" + name + "' exists already");
-    password = read_password(name);
+    password.emplace(read_password(name));
   } else if (options.action == "passwd") {
     if (!store.find(name)) throw Error(ErrorKind::NotFound, "no user '" + name + "' in " + file.string());
-    password = read_password(name);
+    password.emplace(read_password(name));
   }
   const UsersFileLock lock(file, lock_patience);
   store = api::UserStore::load(file);
