@@ -5,7 +5,11 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 #include "recorder/catalog/catalog.h"
 #include "recorder/api/users.h"
@@ -40,6 +44,15 @@ int run_recorderctl_with_input(const ScratchDir& dir, const std::vector<std::str
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A configuration with an api: block whose users file is users.yaml beside it.
+std::filesystem::path write_config_with_users_file(const ScratchDir& dir) {
+  const auto config = dir.path() / "recorder.yaml";
+  std::ofstream(config) << "storage:\n  path: " << (dir.path() / "storage").string()
+                        << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n"
+                        << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n";
+  return config;
+}
 
 }  // namespace
 
@@ -111,10 +124,7 @@ TEST(CommandLine, AuditVerifyPassesAnIntactLogAndNamesATamperedRow) {
 
 TEST(CommandLine, UsersAddListPasswdRoleRemoveWithPasswordsOnStandardInput) {
   ScratchDir dir;
-  const auto config = dir.path() / "recorder.yaml";
-  std::ofstream(config) << "storage:\n  path: " << (dir.path() / "storage").string()
-                        << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n"
-                        << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n";
+  const auto config = write_config_with_users_file(dir);
   const auto users_file = dir.path() / "users.yaml";  // relative to the configuration's folder
   const std::string first_password = "correct horse battery", second_password = "another long passphrase";
   std::string all_output, output;
@@ -228,14 +238,11 @@ TEST(CommandLine, TlsInitSaysWhatIsMissingFromTheConfiguration) {
   EXPECT_TRUE(contains(output, config.string() + ": api has no tls: block")) << output;
 }
 
-// Six `recorderctl users add` at once, each hashing its password between loading and saving the file:
-// every user ends up in it (they take turns on the file's lock instead of saving over each other).
+// Six `recorderctl users add` at once: every user ends up in the file (they take turns on its lock
+// instead of each loading it and saving over the others' additions).
 TEST(CommandLine, UsersAddedAtTheSameTimeAreAllKept) {
   ScratchDir dir;
-  const auto config = dir.path() / "recorder.yaml";
-  std::ofstream(config) << "storage:\n  path: " << (dir.path() / "storage").string()
-                        << "\ncameras:\n  - {id: c1, url: \"rtsp://127.0.0.1:1/x\"}\n"
-                        << "api:\n  listen: 127.0.0.1:0\n  insecure_http: true\n  users_file: users.yaml\n";
+  const auto config = write_config_with_users_file(dir);
   std::vector<std::unique_ptr<Process>> runs;
   for (int i = 0; i < 6; ++i) {
     const std::string name = "user" + std::to_string(i);
@@ -253,4 +260,24 @@ TEST(CommandLine, UsersAddedAtTheSameTimeAreAllKept) {
     ASSERT_TRUE(user) << "user" << i << " was lost";
     EXPECT_TRUE(recorder::api::verify_password(user->password_hash, "a long enough passphrase " + std::to_string(i)));
   }
+}
+
+// While another run holds the users file's lock, a change waits for it and then lands; it neither
+// saves over the holder's work nor gives up at once.
+TEST(CommandLine, AUsersChangeWaitsForTheLockHeldByAnotherRun) {
+  ScratchDir dir;
+  const auto config = write_config_with_users_file(dir);
+  const auto input = dir.path() / "password.stdin";
+  std::ofstream(input) << "a long enough passphrase\n";
+  const int held = open((dir.path() / "users.yaml.lock").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(flock(held, LOCK_EX), 0);
+  Process run("recorderctl-waiting",
+              {RECORDERCTL_PATH, "users", "add", "erin", "--role", "viewer", "--config", config.string()}, dir.path(), input);
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(run.running()) << "did not wait for the lock: " << run.stdout_text() << run.stderr_text();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "users.yaml")) << "changed the file under another run's lock";
+  close(held);
+  EXPECT_EQ(run.wait(30s), 0) << run.stdout_text() << run.stderr_text();
+  EXPECT_TRUE(recorder::api::UserStore::load(dir.path() / "users.yaml").find("erin"));
 }
