@@ -46,6 +46,14 @@ void save_listing(const std::string& file, const std::string& listing) {
   if (!out.flush()) throw Error(ErrorKind::Unavailable, "cannot write " + file);
 }
 
+// Applies `script` and returns the kernel's listing of it, saved to `listing_file` unless that is "".
+std::string apply_and_save_listing(const std::string& script, const std::string& listing_file) {
+  firewall::apply_ruleset(script);
+  const std::string listed = applied_listing();
+  if (!listing_file.empty()) save_listing(listing_file, listed);
+  return listed;
+}
+
 std::string sha256_hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -117,9 +125,7 @@ int firewall_apply(const Arguments& given) {
   const auto config = load_firewall_config(parse_common(args, {}));
   return reporting_to_recorder(*config.network, [&](const std::string&) {
     const auto script = firewall::render_ruleset(firewall::plan_firewall(config));
-    firewall::apply_ruleset(script);
-    const std::string listed = applied_listing();
-    if (!listing.empty()) save_listing(listing, listed);
+    const std::string listed = apply_and_save_listing(script, listing);
     std::cout << "applied table " << firewall::table_family << " " << firewall::table_name << "\n";
     return RunResult{GuardOutcome::Applied, "", listed, sha256_hex(script)};
   });
@@ -143,9 +149,7 @@ int firewall_guard(const Arguments& given) {
     if (ruleset_sha256 != applied_ruleset_sha256) {
       const std::string why = applied_ruleset_sha256.empty() ? "no record of the configuration the table was applied from"
                                                               : "the configuration changed";
-      firewall::apply_ruleset(script);
-      const std::string listed = applied_listing();
-      save_listing(listing, listed);
+      const std::string listed = apply_and_save_listing(script, listing);
       std::cout << "firewall: " << why << "; applied table " << firewall::table_family << " " << firewall::table_name
                 << " for it\n";
       return RunResult{GuardOutcome::Applied, why, listed, ruleset_sha256};
@@ -160,9 +164,7 @@ int firewall_guard(const Arguments& given) {
                               : actual ? "the table was changed from outside"
                                        : "the table was removed from outside";
     std::cout << "firewall drift: " << drift << "; applying it again\n";
-    firewall::apply_ruleset(script);
-    const std::string listed = applied_listing();
-    save_listing(listing, listed);
+    const std::string listed = apply_and_save_listing(script, listing);
     std::cout << "restored table " << firewall::table_family << " " << firewall::table_name << "\n";
     return RunResult{GuardOutcome::Repaired, drift, listed, ruleset_sha256};
   });

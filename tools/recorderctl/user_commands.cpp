@@ -171,8 +171,7 @@ int users_command(const Arguments& args) {
   const UsersFileLock lock(file, lock_patience);
   store = api::UserStore::load(file);
   if (options.action == "add") {
-    if (store.find(name)) throw Error(ErrorKind::InvalidArgument, "user '" + name + "' exists already");
-    store.add(name, *options.role, *password);
+    store.add(name, *options.role, *password);  // refuses a name another run added meanwhile
     store.save(file);
     std::cout << "added " << name << " (" << api::role_name(*options.role) << ") to " << file.string() << "\n";
   } else if (options.action == "passwd") {
